@@ -1,0 +1,102 @@
+// ResourceQuota admission (plugin/pkg/admission/resourcequota): a create that would take a
+// namespace past a quota's hard limits is refused with 403 `exceeded quota: …`.
+import { forbidden } from '../../api/status.ts';
+import type { KubeObject } from '../../api/types.ts';
+import { parseQuantity } from '../../api/quantity.ts';
+import type { ResourceInfo } from '../registry/resources.ts';
+import type { AdmissionPlugin } from '../registry/rest.ts';
+
+type Usage = Map<string, number>;
+
+const LEGACY_COUNTS: Record<string, string> = {
+  '/pods': 'pods',
+  '/services': 'services',
+  '/configmaps': 'configmaps',
+  '/secrets': 'secrets',
+  '/persistentvolumeclaims': 'persistentvolumeclaims',
+  '/replicationcontrollers': 'replicationcontrollers',
+  '/resourcequotas': 'resourcequotas',
+};
+
+interface Container {
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+}
+
+function isTerminal(pod: KubeObject): boolean {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** What one object contributes to a namespace's usage (quota evaluators in pkg/quota/v1/evaluator/core). */
+export function usageOf(info: ResourceInfo, object: KubeObject): Usage {
+  const usage: Usage = new Map();
+  const countKey = `count/${info.plural}${info.group ? `.${info.group}` : ''}`;
+  usage.set(countKey, 1);
+  const legacy = LEGACY_COUNTS[`${info.group}/${info.plural}`];
+  if (legacy) usage.set(legacy, 1);
+  if (info.group === '' && info.kind === 'Pod') {
+    if (isTerminal(object)) return new Map();
+    const spec = (object.spec ?? {}) as { containers?: Container[] };
+    for (const container of spec.containers ?? []) {
+      for (const [name, value] of Object.entries(container.resources?.requests ?? {})) {
+        const n = parseQuantity(value) ?? 0;
+        add(usage, `requests.${name}`, n);
+        if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage') add(usage, name, n);
+      }
+      for (const [name, value] of Object.entries(container.resources?.limits ?? {})) add(usage, `limits.${name}`, parseQuantity(value) ?? 0);
+    }
+  }
+  if (info.group === '' && info.kind === 'Service') {
+    const spec = (object.spec ?? {}) as { type?: string; ports?: unknown[] };
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') usage.set('services.nodeports', spec.ports?.length ?? 0);
+    if (spec.type === 'LoadBalancer') usage.set('services.loadbalancers', 1);
+  }
+  if (info.group === '' && info.kind === 'PersistentVolumeClaim') {
+    const storage = (object.spec as { resources?: { requests?: { storage?: unknown } } } | undefined)?.resources?.requests?.storage;
+    add(usage, 'requests.storage', parseQuantity(storage) ?? 0);
+  }
+  return usage;
+}
+
+function add(usage: Usage, key: string, n: number): void {
+  usage.set(key, (usage.get(key) ?? 0) + n);
+}
+
+function format(key: string, n: number): string {
+  if (key.endsWith('cpu') || key === 'cpu') return n < 1 && n > 0 ? `${Math.round(n * 1000)}m` : String(Math.round(n * 1000) / 1000);
+  return String(n);
+}
+
+export interface QuotaSource {
+  quotas(namespace: string): KubeObject[];
+  /** Objects of a resource in a namespace (storage form). */
+  objects(info: ResourceInfo, namespace: string): KubeObject[];
+}
+
+export function resourceQuota(source: QuotaSource): AdmissionPlugin {
+  return {
+    name: 'ResourceQuota',
+    validate(request) {
+      if (request.operation !== 'CREATE' || !request.object || request.subresource || !request.info.namespaced) return;
+      const quotas = source.quotas(request.namespace);
+      if (!quotas.length) return;
+      const requested = usageOf(request.info, request.object);
+      for (const quota of quotas) {
+        const hard = ((quota.spec as { hard?: Record<string, unknown> } | undefined)?.hard ?? {}) as Record<string, unknown>;
+        const relevant = [...requested.keys()].filter((key) => hard[key] !== undefined && (requested.get(key) ?? 0) > 0);
+        if (!relevant.length) continue;
+        const used: Usage = new Map();
+        for (const object of source.objects(request.info, request.namespace)) {
+          for (const [key, n] of usageOf(request.info, object)) if (relevant.includes(key)) add(used, key, n);
+        }
+        const exceeded = relevant.filter((key) => (used.get(key) ?? 0) + (requested.get(key) ?? 0) > (parseQuantity(hard[key]) ?? 0));
+        if (exceeded.length) {
+          const list = (values: (key: string) => string) => exceeded.map((key) => `${key}=${values(key)}`).join(',');
+          throw forbidden(
+            `${request.info.plural}${request.info.group ? `.${request.info.group}` : ''} "${request.name}" is forbidden: exceeded quota: ${quota.metadata.name}, requested: ${list((k) => format(k, requested.get(k) ?? 0))}, used: ${list((k) => format(k, used.get(k) ?? 0))}, limited: ${list((k) => String(hard[k] as string))}`,
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,709 @@
+// Skiff's etcd: a kine-style revisioned key/value store on @seald-io/nedb serving kube-apiserver's
+// storage layer (one global revision, compare-and-swap writes, watch from a revision, durable acks).
+import Datastore from '@seald-io/nedb';
+import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { isPlainObject } from '../api/types.ts';
+import type { KubeObject } from '../api/types.ts';
+import { StoreError } from './types.ts';
+import type { Disposable, ListResult, Store, StoreEvent, StoreKey } from './types.ts';
+
+export const DATAFILE_NAME = 'store.db';
+export const DEFAULT_HISTORY_WINDOW = 10_000;
+export const DEFAULT_COMPACT_EVERY = 10_000;
+export const DEFAULT_COMPACT_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Holds the revision of the newest delete, so the counter survives deleting the newest object.
+ * Never a store key: those start with '/'.
+ */
+const META_ID = 'skiff:revision';
+/** Most appended-but-unsynced writes before a group commit starts even while more appends are queued. */
+const MAX_UNSYNCED = 256;
+
+export interface OpenStoreOptions {
+  dataDir: string;
+  /** Events kept in memory for watches (etcd's compaction window). */
+  historyWindow?: number;
+  /** Compact the datafile after this many appended records. */
+  compactEvery?: number;
+  /** Also compact on this timer when anything was appended since the last compaction. */
+  compactIntervalMs?: number;
+  /** Non-fatal problems (compaction failure, a throwing watch handler, a repaired torn last line). */
+  onWarning?: (message: string) => void;
+}
+
+export interface NedbStoreStats {
+  datafile: string;
+  /** Writes appended to the datafile since open. */
+  appends: number;
+  /** fsyncs issued for group commit since open. */
+  fsyncs: number;
+  /** Completed background compactions since open. */
+  compactions: number;
+}
+
+/** The record nedb keeps per object. The object is a JSON string because nedb forbids '.' in field names (labels have them). */
+type ObjectRecord = {
+  _id: string;
+  rev: number;
+  json: string;
+};
+
+interface PendingWrite {
+  event: StoreEvent;
+  appended: boolean;
+  resolve: (object: KubeObject) => void;
+  reject: (error: unknown) => void;
+}
+
+interface Subscriber {
+  prefix: string;
+  handler: (event: StoreEvent) => void;
+  active: boolean;
+  /** Last revision handed to the handler: nothing at or below it is delivered again. */
+  lastRevision: number;
+  /** Events waiting for the (asynchronous) replay to reach them; null once delivery is live. */
+  backlog: StoreEvent[] | null;
+}
+
+interface ScanResult {
+  objects: Map<StoreKey, KubeObject>;
+  revision: number;
+  records: number;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<NedbStore> {
+  const historyWindow = positiveInteger(
+    options.historyWindow,
+    DEFAULT_HISTORY_WINDOW,
+    'historyWindow',
+  );
+  const compactEvery = positiveInteger(options.compactEvery, DEFAULT_COMPACT_EVERY, 'compactEvery');
+  const compactIntervalMs = positiveInteger(
+    options.compactIntervalMs,
+    DEFAULT_COMPACT_INTERVAL_MS,
+    'compactIntervalMs',
+  );
+  const warn = options.onWarning ?? ((message: string) => console.warn(`skiff store: ${message}`));
+
+  await mkdir(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, DATAFILE_NAME);
+  await recoverInterruptedRewrite(file);
+  const scan = await scanDatafile(file, warn);
+
+  // Threshold 0: nedb must never drop a line silently; the scan above already named any bad line.
+  const db = new Datastore<Record<string, unknown>>({ filename: file, corruptAlertThreshold: 0 });
+  try {
+    await db.loadDatabaseAsync();
+  } catch (error) {
+    throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
+  }
+  if (db.getAllData().length !== scan.records) {
+    throw new Error(
+      `${file}: nedb loaded ${db.getAllData().length} records but the file holds ${scan.records}; refusing to start`,
+    );
+  }
+  return new NedbStore(db, file, scan, { historyWindow, compactEvery, compactIntervalMs, warn });
+}
+
+export class NedbStore implements Store {
+  private readonly objects: Map<StoreKey, KubeObject>;
+  /** Committed keys in sorted order, so list(prefix) is a binary search plus a slice. */
+  private readonly keys: StoreKey[];
+  private committedRevision: number;
+  private assignedRevision: number;
+
+  /** Writes with a revision, not yet acknowledged, in revision order (= nedb's FIFO order). */
+  private pending: PendingWrite[] = [];
+  /** pending[0 .. appendedCount) are appended to the datafile. */
+  private appendedCount = 0;
+  private appendedThrough: number;
+  private flushing = false;
+
+  private history: (StoreEvent | undefined)[] = [];
+  private historyStart = 0;
+  private oldestRevision: number;
+  private readonly watchers = new Set<Subscriber>();
+
+  /** Per-key chain: a write to a key starts once the previous write to it is acknowledged. */
+  private readonly keyTails = new Map<StoreKey, Promise<void>>();
+
+  private compaction: Promise<void> | undefined;
+  private appendsSinceCompaction = 0;
+  private readonly compactTimer: NodeJS.Timeout;
+
+  private failure: Error | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly counters = { appends: 0, fsyncs: 0, compactions: 0 };
+
+  private readonly historyWindow: number;
+  private readonly compactEvery: number;
+  private readonly warn: (message: string) => void;
+
+  constructor(
+    private readonly db: Datastore<Record<string, unknown>>,
+    private readonly file: string,
+    scan: ScanResult,
+    settings: {
+      historyWindow: number;
+      compactEvery: number;
+      compactIntervalMs: number;
+      warn: (message: string) => void;
+    },
+  ) {
+    this.objects = scan.objects;
+    this.keys = [...scan.objects.keys()].sort();
+    this.committedRevision = scan.revision;
+    this.assignedRevision = scan.revision;
+    this.appendedThrough = scan.revision;
+    // After a restart there is no history: only a watch from the current revision can be served.
+    this.oldestRevision = scan.revision;
+    this.historyWindow = settings.historyWindow;
+    this.compactEvery = settings.compactEvery;
+    this.warn = settings.warn;
+    this.compactTimer = setInterval(() => {
+      if (this.appendsSinceCompaction > 0 && !this.closed) void this.startCompaction();
+    }, settings.compactIntervalMs);
+    this.compactTimer.unref();
+  }
+
+  get revision(): number {
+    return this.committedRevision;
+  }
+
+  get oldestWatchableRevision(): number {
+    return this.oldestRevision;
+  }
+
+  get datafile(): string {
+    return this.file;
+  }
+
+  stats(): NedbStoreStats {
+    return { datafile: this.file, ...this.counters };
+  }
+
+  get(key: StoreKey): KubeObject | undefined {
+    this.assertOpen(key);
+    return this.objects.get(key);
+  }
+
+  list(prefix: string): ListResult {
+    this.assertOpen(prefix);
+    const items: KubeObject[] = [];
+    for (let i = lowerBound(this.keys, prefix); i < this.keys.length; i++) {
+      const key = this.keys[i];
+      if (!key.startsWith(prefix)) break;
+      items.push(this.objects.get(key)!);
+    }
+    return { items, revision: this.committedRevision };
+  }
+
+  create(key: StoreKey, object: KubeObject): Promise<KubeObject> {
+    return this.serialized(key, () => {
+      if (this.objects.has(key)) {
+        throw new StoreError('AlreadyExists', key, `key already exists: ${key}`);
+      }
+      const revision = this.assignedRevision + 1;
+      const { stored, json } = storedCopy(object, revision);
+      this.assignedRevision = revision;
+      const record: ObjectRecord = { _id: key, rev: revision, json };
+      return this.submit({ type: 'ADDED', key, object: stored, revision }, [
+        this.db.insertAsync(record),
+      ]);
+    });
+  }
+
+  update(key: StoreKey, object: KubeObject, expectedResourceVersion?: string): Promise<KubeObject> {
+    return this.serialized(key, () => {
+      const current = this.current(key, expectedResourceVersion);
+      const revision = this.assignedRevision + 1;
+      const { stored, json } = storedCopy(object, revision);
+      this.assignedRevision = revision;
+      const record: ObjectRecord = { _id: key, rev: revision, json };
+      return this.submit({ type: 'MODIFIED', key, object: stored, prevObject: current, revision }, [
+        this.db.updateAsync({ _id: key }, record, {}),
+      ]);
+    });
+  }
+
+  delete(key: StoreKey, expectedResourceVersion?: string): Promise<KubeObject> {
+    return this.serialized(key, () => {
+      const current = this.current(key, expectedResourceVersion);
+      const revision = ++this.assignedRevision;
+      // Like etcd3's store: the deleted object carries the deletion's revision.
+      const last = Object.freeze({
+        ...current,
+        metadata: Object.freeze({ ...current.metadata, resourceVersion: String(revision) }),
+      });
+      // The counter record goes first: if only it reaches the disk the revision is merely skipped.
+      return this.submit({ type: 'DELETED', key, object: last, prevObject: current, revision }, [
+        this.db.updateAsync({ _id: META_ID }, { _id: META_ID, rev: revision }, { upsert: true }),
+        this.db.removeAsync({ _id: key }, {}),
+      ]);
+    });
+  }
+
+  watch(prefix: string, fromRevision: number, handler: (event: StoreEvent) => void): Disposable {
+    this.assertOpen(prefix);
+    if (!Number.isSafeInteger(fromRevision) || fromRevision < 0) {
+      throw new TypeError(`watch revision must be a non-negative integer, got ${fromRevision}`);
+    }
+    if (fromRevision < this.oldestRevision) {
+      throw new StoreError(
+        'Expired',
+        prefix,
+        `too old resource version: ${fromRevision} (${this.oldestRevision})`,
+      );
+    }
+    // Subscribe and take the replay in the same tick: live events queue behind the replay.
+    const subscriber: Subscriber = {
+      prefix,
+      handler,
+      active: true,
+      lastRevision: fromRevision,
+      backlog: this.replay(prefix, fromRevision),
+    };
+    this.watchers.add(subscriber);
+    if (subscriber.backlog!.length === 0) subscriber.backlog = null;
+    else queueMicrotask(() => this.drain(subscriber));
+    return {
+      dispose: () => {
+        subscriber.active = false;
+        subscriber.backlog = null;
+        this.watchers.delete(subscriber);
+      },
+    };
+  }
+
+  /** Rewrites the datafile now (compaction also runs by itself); resolves when done. */
+  async compact(): Promise<void> {
+    this.assertOpen(this.file);
+    if (this.compaction) await this.compaction;
+    await this.startCompaction();
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.shutdown();
+    }
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.compactTimer);
+    // Writes accepted before close() still complete and are acknowledged.
+    while (this.keyTails.size > 0) await Promise.all(this.keyTails.values());
+    if (this.compaction) await this.compaction;
+    if (!this.failure) await this.syncDatafile();
+    for (const subscriber of this.watchers) subscriber.active = false;
+    this.watchers.clear();
+  }
+
+  private assertOpen(key: StoreKey): void {
+    if (this.closed) throw new StoreError('Closed', key, 'store is closed');
+  }
+
+  /** The committed object at key, checked against the caller's precondition. */
+  private current(key: StoreKey, expectedResourceVersion: string | undefined): KubeObject {
+    const current = this.objects.get(key);
+    if (!current) throw new StoreError('NotFound', key, `key not found: ${key}`);
+    // An empty resourceVersion means unconditional, as for a PUT without one.
+    if (expectedResourceVersion && expectedResourceVersion !== current.metadata.resourceVersion) {
+      throw new StoreError(
+        'Conflict',
+        key,
+        `resourceVersion conflict on ${key}: expected ${expectedResourceVersion}, stored ${current.metadata.resourceVersion}`,
+      );
+    }
+    return current;
+  }
+
+  /**
+   * Runs a write once every earlier write to the same key is acknowledged, so preconditions are
+   * checked against committed state and compare-and-swap cannot race.
+   */
+  private serialized(key: StoreKey, write: () => Promise<KubeObject>): Promise<KubeObject> {
+    if (this.closed) return Promise.reject(new StoreError('Closed', key, 'store is closed'));
+    if (typeof key !== 'string' || !key.startsWith('/')) {
+      return Promise.reject(new TypeError(`store keys start with '/', got ${JSON.stringify(key)}`));
+    }
+    // The body runs synchronously up to write()'s first await: check and revision are one step.
+    const start = async (): Promise<KubeObject> => {
+      if (this.failure) throw this.failedError();
+      return write();
+    };
+    const previous = this.keyTails.get(key);
+    const result = previous ? previous.then(start) : start();
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.keyTails.set(key, tail);
+    void tail.then(() => {
+      if (this.keyTails.get(key) === tail) this.keyTails.delete(key);
+    });
+    return result;
+  }
+
+  /** Queues a write whose nedb operations were just enqueued; resolves once it is on disk. */
+  private submit(event: StoreEvent, operations: Promise<unknown>[]): Promise<KubeObject> {
+    const write: PendingWrite = {
+      event: Object.freeze(event),
+      appended: false,
+      resolve: () => undefined,
+      reject: () => undefined,
+    };
+    const acknowledged = new Promise<KubeObject>((resolve, reject) => {
+      write.resolve = resolve;
+      write.reject = reject;
+    });
+    this.pending.push(write);
+    this.appendsSinceCompaction += operations.length;
+    Promise.all(operations).then(
+      () => this.onAppended(write),
+      (error: unknown) => this.fail(error),
+    );
+    if (this.appendsSinceCompaction >= this.compactEvery) void this.startCompaction();
+    return acknowledged;
+  }
+
+  private onAppended(write: PendingWrite): void {
+    write.appended = true;
+    this.counters.appends++;
+    // Only a gap-free prefix of appended writes may be covered by the next fsync.
+    while (this.appendedCount < this.pending.length && this.pending[this.appendedCount].appended) {
+      this.appendedThrough = this.pending[this.appendedCount].event.revision;
+      this.appendedCount++;
+    }
+    // Appends still queued in nedb will be covered by the same fsync if it waits for them: start
+    // it when the queue drains, or after MAX_UNSYNCED appends so a steady stream cannot starve it.
+    const queued = this.appendedCount < this.pending.length;
+    if (
+      !this.flushing &&
+      (!queued || this.appendedThrough - this.committedRevision >= MAX_UNSYNCED)
+    ) {
+      this.flushing = true;
+      void this.flush();
+    }
+  }
+
+  /** Group commit: one fsync acknowledges every write appended before it started. */
+  private async flush(): Promise<void> {
+    for (;;) {
+      if (this.failure || this.appendedThrough <= this.committedRevision) {
+        this.flushing = false;
+        return;
+      }
+      const through = this.appendedThrough;
+      try {
+        await this.syncDatafile();
+      } catch (error) {
+        this.flushing = false;
+        this.fail(error);
+        return;
+      }
+      this.commitThrough(through);
+    }
+  }
+
+  private async syncDatafile(): Promise<void> {
+    // nedb appends with appendFile and never fsyncs; r+ because Windows needs write access to flush.
+    const handle = await open(this.file, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.counters.fsyncs++;
+    // A compaction may have renamed a fresh (already fsynced) file over the one we flushed; its
+    // directory fsync must finish before a write that it carries is acknowledged.
+    if (this.compaction) await this.compaction;
+  }
+
+  private commitThrough(revision: number): void {
+    let count = 0;
+    while (count < this.pending.length && this.pending[count].event.revision <= revision) {
+      this.apply(this.pending[count].event);
+      count++;
+    }
+    this.appendedCount -= count;
+    for (const write of this.pending.splice(0, count)) write.resolve(write.event.object);
+  }
+
+  private apply(event: StoreEvent): void {
+    if (event.type === 'DELETED') {
+      this.objects.delete(event.key);
+      const index = lowerBound(this.keys, event.key);
+      if (this.keys[index] === event.key) this.keys.splice(index, 1);
+    } else {
+      if (event.type === 'ADDED') this.keys.splice(lowerBound(this.keys, event.key), 0, event.key);
+      this.objects.set(event.key, event.object);
+    }
+    this.committedRevision = event.revision;
+    this.remember(event);
+    for (const subscriber of this.watchers) {
+      if (!event.key.startsWith(subscriber.prefix)) continue;
+      if (subscriber.backlog) subscriber.backlog.push(event);
+      else this.deliver(subscriber, event);
+    }
+  }
+
+  private remember(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length - this.historyStart > this.historyWindow) {
+      this.oldestRevision = this.history[this.historyStart]!.revision;
+      this.history[this.historyStart] = undefined;
+      this.historyStart++;
+      if (this.historyStart >= this.historyWindow) {
+        this.history = this.history.slice(this.historyStart);
+        this.historyStart = 0;
+      }
+    }
+  }
+
+  private replay(prefix: string, fromRevision: number): StoreEvent[] {
+    let low = this.historyStart;
+    let high = this.history.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.history[middle]!.revision <= fromRevision) low = middle + 1;
+      else high = middle;
+    }
+    const events: StoreEvent[] = [];
+    for (let i = low; i < this.history.length; i++) {
+      const event = this.history[i]!;
+      if (event.key.startsWith(prefix)) events.push(event);
+    }
+    return events;
+  }
+
+  private drain(subscriber: Subscriber): void {
+    while (subscriber.active && subscriber.backlog && subscriber.backlog.length > 0) {
+      this.deliver(subscriber, subscriber.backlog.shift()!);
+    }
+    if (subscriber.active) subscriber.backlog = null;
+  }
+
+  private deliver(subscriber: Subscriber, event: StoreEvent): void {
+    if (!subscriber.active || event.revision <= subscriber.lastRevision) return;
+    subscriber.lastRevision = event.revision;
+    try {
+      subscriber.handler(event);
+    } catch (error) {
+      this.warn(
+        `watch handler for ${subscriber.prefix} threw on revision ${event.revision}: ${errorMessage(error)}`,
+      );
+    }
+  }
+
+  private startCompaction(): Promise<void> {
+    if (!this.compaction) {
+      this.appendsSinceCompaction = 0;
+      this.compaction = this.runCompaction();
+    }
+    return this.compaction;
+  }
+
+  private async runCompaction(): Promise<void> {
+    try {
+      // An executor task in nedb: appends queued meanwhile wait for it and land in the new file.
+      await this.db.compactDatafileAsync();
+      this.counters.compactions++;
+    } catch (error) {
+      // The old file stays in place (nedb renames only a complete, fsynced copy), so nothing is lost.
+      this.warn(`compaction of ${this.file} failed: ${errorMessage(error)}`);
+    } finally {
+      this.compaction = undefined;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    this.warn(
+      `writing ${this.file} failed, the store accepts no more writes: ${this.failure.message}`,
+    );
+    // Unacknowledged writes may or may not have reached the disk; their callers learn they failed.
+    this.appendedCount = 0;
+    for (const write of this.pending.splice(0)) write.reject(this.failedError());
+  }
+
+  private failedError(): Error {
+    return new Error(`store write failed (${errorMessage(this.failure)}); reopen the store`, {
+      cause: this.failure,
+    });
+  }
+}
+
+/** Copy of the caller's object with its resourceVersion set, frozen, plus the JSON persisted. */
+function storedCopy(object: KubeObject, revision: number): { stored: KubeObject; json: string } {
+  if (!isPlainObject(object) || !isPlainObject(object.metadata)) {
+    throw new TypeError('a stored object must be a JSON object with metadata');
+  }
+  const json = JSON.stringify({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: String(revision) },
+  });
+  return { stored: deepFreeze(JSON.parse(json) as KubeObject), json };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** First index whose key is >= target. */
+function lowerBound(sorted: string[], target: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** nedb rewrites through `<file>~`; if only that exists a rewrite was cut short after deleting the original. */
+async function recoverInterruptedRewrite(file: string): Promise<void> {
+  if (await exists(file)) return;
+  if (await exists(`${file}~`)) await rename(`${file}~`, file);
+}
+
+/**
+ * Reads the datafile the way nedb will, naming the first bad line (nedb itself only reports a
+ * percentage, or drops lines silently below its threshold).
+ */
+async function scanDatafile(file: string, warn: (message: string) => void): Promise<ScanResult> {
+  let buffer: Buffer;
+  try {
+    buffer = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { objects: new Map(), revision: 0, records: 0 };
+    }
+    throw error;
+  }
+  let end = buffer.length;
+  if (end > 0 && buffer[end - 1] !== 0x0a) {
+    // Every record nedb writes ends in '\n'; an unterminated, unparsable last line is an append
+    // cut off by a crash or power loss, so it was never acknowledged and is dropped.
+    const start = buffer.lastIndexOf(0x0a) + 1;
+    if (!parses(buffer.toString('utf8', start, end))) {
+      const line = countNewlines(buffer, start) + 1;
+      await truncateDurably(file, start);
+      warn(`${file} line ${line}: removed an incomplete last record left by an interrupted write`);
+      end = start;
+    }
+  }
+
+  const lines = buffer.toString('utf8', 0, end).split('\n');
+  const latest = new Map<string, { line: number; rev: number; json: string }>();
+  let revision = 0;
+  let hasMeta = false;
+  const corrupt = (line: number, detail: string) => new Error(`${file} line ${line}: ${detail}`);
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i];
+    if (text === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      throw corrupt(i + 1, errorMessage(error));
+    }
+    if (!isPlainObject(record)) throw corrupt(i + 1, 'record is not a JSON object');
+    if ('$$indexCreated' in record || '$$indexRemoved' in record) continue;
+    const id = record._id;
+    if (typeof id !== 'string' || id === '') throw corrupt(i + 1, 'record has no _id');
+    if (record.$$deleted === true) {
+      latest.delete(id);
+      if (id === META_ID) hasMeta = false;
+      continue;
+    }
+    const rev = record.rev;
+    if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 1) {
+      throw corrupt(i + 1, `record ${id} has no valid revision`);
+    }
+    revision = Math.max(revision, rev);
+    if (id === META_ID) {
+      hasMeta = true;
+      continue;
+    }
+    if (typeof record.json !== 'string') throw corrupt(i + 1, `record ${id} has no object`);
+    latest.set(id, { line: i + 1, rev, json: record.json });
+  }
+
+  const objects = new Map<StoreKey, KubeObject>();
+  for (const [key, { line, rev, json }] of latest) {
+    let object: unknown;
+    try {
+      object = JSON.parse(json);
+    } catch (error) {
+      throw corrupt(line, `object ${key}: ${errorMessage(error)}`);
+    }
+    if (!isPlainObject(object) || !isPlainObject(object.metadata)) {
+      throw corrupt(line, `object ${key} is not a Kubernetes object`);
+    }
+    if (object.metadata.resourceVersion !== String(rev)) {
+      throw corrupt(
+        line,
+        `object ${key} has resourceVersion ${String(object.metadata.resourceVersion)}, record says ${rev}`,
+      );
+    }
+    objects.set(key, deepFreeze(object as KubeObject));
+  }
+  return { objects, revision, records: objects.size + (hasMeta ? 1 : 0) };
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function countNewlines(buffer: Buffer, end: number): number {
+  let count = 0;
+  for (let i = buffer.indexOf(0x0a); i !== -1 && i < end; i = buffer.indexOf(0x0a, i + 1)) count++;
+  return count;
+}
+
+async function truncateDurably(file: string, length: number): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.truncate(length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`store option ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,117 @@
+// `skiff serve` as a user runs it: it says where its kubeconfig is, answers /readyz, refuses a
+// second server on the same data directory, stops promptly on SIGTERM, and moves off a taken port.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { spawnServe } from './support/skiff.ts';
+import { apiRequest, loadKubeconfig, readKubeconfigFile } from './support/kube-api.ts';
+import type { StreamingProcess } from './support/processes.ts';
+
+const kubeconfigLine = /^.*kubeconfig: (\S+).*$/m;
+const dirs: string[] = [];
+const servers: StreamingProcess[] = [];
+let portHolder: Server | undefined;
+
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-e2e-serve-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function serve(args: string[]): StreamingProcess {
+  const process = spawnServe(['--no-docker', ...args]);
+  servers.push(process);
+  return process;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop('SIGKILL')));
+  await new Promise<void>((resolve) =>
+    portHolder ? portHolder.close(() => resolve()) : resolve(),
+  );
+  portHolder = undefined;
+});
+
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('skiff serve', () => {
+  it('prints the kubeconfig line; the file has context skiff on https://127.0.0.1:PORT; /readyz is ok', async () => {
+    const dir = await dataDir();
+    const server = serve(['--data-dir', dir, '--api-port', '0']);
+    const [, path] = await server.waitForOutput(kubeconfigLine, 60_000);
+    expect(path).toBe(join(dir, 'kubeconfig.yaml'));
+
+    const file = await readKubeconfigFile(path);
+    expect(file['current-context']).toBe('skiff');
+    const context = file.contexts?.find((c) => c.name === 'skiff');
+    expect(context).toBeDefined();
+    const cluster = file.clusters?.find((c) => c.name === context?.context.cluster);
+    expect(cluster?.cluster.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+
+    const credentials = await loadKubeconfig(path);
+    const ready = await apiRequest(credentials, '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.text).toBe('ok');
+  });
+
+  it('refuses a second server on the same data directory, and the first keeps serving', async () => {
+    const dir = await dataDir();
+    const first = serve(['--data-dir', dir, '--api-port', '0']);
+    const [, path] = await first.waitForOutput(kubeconfigLine, 60_000);
+
+    const second = serve(['--data-dir', dir, '--api-port', '0']);
+    const exit = await second.waitForExit(30_000);
+    expect(exit, second.describe()).toBeDefined();
+    expect(exit?.code, second.describe()).not.toBe(0);
+    expect(exit?.code, second.describe()).not.toBeNull();
+    const said = `${second.stdout}\n${second.stderr}`;
+    expect(said).toContain(dir);
+    expect(said).toMatch(/already|in use|locked/i);
+    expect(second.stdout).not.toMatch(kubeconfigLine);
+
+    const ready = await apiRequest(await loadKubeconfig(path), '/readyz');
+    expect(ready.status).toBe(200);
+    expect(first.running).toBe(true);
+  });
+
+  it('stops within 3 s of SIGTERM with exit code 0', async () => {
+    const dir = await dataDir();
+    const server = serve(['--data-dir', dir, '--api-port', '0']);
+    await server.waitForOutput(kubeconfigLine, 60_000);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    const exit = await server.waitForExit(10_000);
+    const elapsed = Date.now() - started;
+    expect(exit, server.describe()).toEqual({ code: 0, signal: null });
+    expect(elapsed, 'ms from SIGTERM to exit').toBeLessThan(3_000);
+  });
+
+  it('moves to another port when --api-port is taken, and says so', async () => {
+    portHolder = createServer();
+    const holder = portHolder;
+    const taken = await new Promise<number>((resolve, reject) => {
+      holder.once('error', reject);
+      holder.listen(0, '127.0.0.1', () => {
+        const address = holder.address();
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+    const dir = await dataDir();
+    const server = serve(['--data-dir', dir, '--api-port', String(taken)]);
+    const [, path] = await server.waitForOutput(kubeconfigLine, 60_000);
+    const credentials = await loadKubeconfig(path);
+    const port = Number(new URL(credentials.server).port);
+    expect(port).not.toBe(taken);
+    const said = `${server.stdout}\n${server.stderr}`;
+    expect(said).toContain(String(taken));
+    expect(said).toContain(String(port));
+    const ready = await apiRequest(credentials, '/readyz');
+    expect(ready.status).toBe(200);
+  });
+});
