@@ -10,7 +10,7 @@ const noElectron = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', '.tools/', 'main/apiserver/openapi/generated/', 'renderer/'] },
+  { ignores: ['node_modules/', 'out/', '.tools/', '.data/', 'main/apiserver/openapi/generated/', 'renderer/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

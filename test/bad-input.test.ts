@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import type { WireStatus } from './support/kube-api.ts';
-import { fails, isAbsent, ok } from './support/helpers.ts';
+import { createObjects, namespace } from './support/fixtures.ts';
+import { fails, isAbsent } from './support/helpers.ts';
 
 const ns = 'bad-input';
 const configMaps = `/api/v1/namespaces/${ns}/configmaps`;
@@ -12,8 +13,7 @@ let skiff: Skiff;
 
 beforeAll(async () => {
   skiff = await startSkiff();
-  ok(await skiff.kubectl(['create', 'namespace', ns]));
-  ok(await skiff.kubectl(['create', 'namespace', 'other']));
+  await createObjects(skiff, namespace(ns), namespace('other'));
 });
 
 afterAll(async () => {

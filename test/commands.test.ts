@@ -1,17 +1,51 @@
 // The everyday imperative kubectl commands (create, label, annotate, patch, edit, scale, set image,
-// replace, auth) against Skiff, each checked by reading the object back.
+// replace, auth) against Skiff, each checked by reading the object back. The objects the changing
+// commands work on are created through the raw API, so each command is tested on its own.
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
-import { fails, getJson, ok, tableOf } from './support/helpers.ts';
+import { configMap, createObjects, namespace, requestToken } from './support/fixtures.ts';
+import { fails, getJson, ok, show, tableOf } from './support/helpers.ts';
 
 const ns = 'commands';
 let skiff: Skiff;
 
 beforeAll(async () => {
   skiff = await startSkiff();
+  await createObjects(
+    skiff,
+    namespace(ns),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns, labels: { app: 'web' } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'web', image: 'registry.local/skiff/web:1.0' }] },
+        },
+      },
+    },
+    configMap(ns, 'settings', { a: '1', b: 'two words' }),
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: ns } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'pod-reader', namespace: ns },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'robot-reads-pods', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: ns }],
+    },
+  );
 });
 
 afterAll(async () => {
@@ -34,6 +68,8 @@ interface Deployment {
   };
 }
 
+type Data = { data: Record<string, string> };
+
 function decodeJwtPayload(token: string): Record<string, unknown> {
   const payload = token.split('.')[1];
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -41,11 +77,13 @@ function decodeJwtPayload(token: string): Record<string, unknown> {
 
 describe('kubectl create', () => {
   it('namespace', async () => {
-    expect(ok(await skiff.kubectl(['create', 'namespace', ns]))).toContain(
-      `namespace/${ns} created`,
-    );
-    const namespace = await getJson<{ status: { phase: string } }>(skiff, ['namespace', ns]);
-    expect(namespace.status.phase).toBe('Active');
+    const out = ok(await skiff.kubectl(['create', 'namespace', 'commands-created']));
+    expect(out).toContain('namespace/commands-created created');
+    const created = await getJson<{ status: { phase: string } }>(skiff, [
+      'namespace',
+      'commands-created',
+    ]);
+    expect(created.status.phase).toBe('Active');
   });
 
   it('deployment', async () => {
@@ -53,7 +91,7 @@ describe('kubectl create', () => {
       await skiff.kubectl([
         'create',
         'deployment',
-        'web',
+        'created-web',
         '-n',
         ns,
         '--image=registry.local/skiff/web:1.0',
@@ -61,48 +99,25 @@ describe('kubectl create', () => {
         '--port=8080',
       ]),
     );
-    expect(out).toContain('deployment.apps/web created');
-    const deployment = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
+    expect(out).toContain('deployment.apps/created-web created');
+    const deployment = await getJson<Deployment>(skiff, ['deployment', 'created-web', '-n', ns]);
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.containers).toMatchObject([
-      { name: 'web', image: 'registry.local/skiff/web:1.0' },
+      { name: 'web', image: 'registry.local/skiff/web:1.0', ports: [{ containerPort: 8080 }] },
     ]);
   });
 
   it('configmap --from-literal', async () => {
-    ok(
-      await skiff.kubectl([
-        'create',
-        'configmap',
-        'settings',
-        '-n',
-        ns,
-        '--from-literal=a=1',
-        '--from-literal=b=two words',
-      ]),
-    );
-    const cm = await getJson<{ data: Record<string, string> }>(skiff, [
-      'configmap',
-      'settings',
-      '-n',
-      ns,
-    ]);
+    const args = ['--from-literal=a=1', '--from-literal=b=two words'];
+    ok(await skiff.kubectl(['create', 'configmap', 'created-settings', '-n', ns, ...args]));
+    const cm = await getJson<Data>(skiff, ['configmap', 'created-settings', '-n', ns]);
     expect(cm.data).toEqual({ a: '1', b: 'two words' });
   });
 
   it('secret generic', async () => {
-    ok(
-      await skiff.kubectl([
-        'create',
-        'secret',
-        'generic',
-        'credentials',
-        '-n',
-        ns,
-        '--from-literal=password=hunter2',
-      ]),
-    );
-    const secret = await getJson<{ type: string; data: Record<string, string> }>(skiff, [
+    const args = ['credentials', '-n', ns, '--from-literal=password=hunter2'];
+    ok(await skiff.kubectl(['create', 'secret', 'generic', ...args]));
+    const secret = await getJson<Data & { type: string }>(skiff, [
       'secret',
       'credentials',
       '-n',
@@ -113,49 +128,40 @@ describe('kubectl create', () => {
   });
 
   it('serviceaccount, role and rolebinding', async () => {
-    ok(await skiff.kubectl(['create', 'serviceaccount', 'robot', '-n', ns]));
-    ok(
-      await skiff.kubectl([
-        'create',
-        'role',
-        'pod-reader',
-        '-n',
-        ns,
-        '--verb=get,list',
-        '--resource=pods',
-      ]),
-    );
+    ok(await skiff.kubectl(['create', 'serviceaccount', 'created-robot', '-n', ns]));
+    const roleArgs = ['created-reader', '-n', ns, '--verb=get,list', '--resource=pods'];
+    ok(await skiff.kubectl(['create', 'role', ...roleArgs]));
+    const bindingArgs = ['created-binding', '-n', ns, '--role=created-reader'];
     ok(
       await skiff.kubectl([
         'create',
         'rolebinding',
-        'robot-reads-pods',
-        '-n',
-        ns,
-        '--role=pod-reader',
-        `--serviceaccount=${ns}:robot`,
+        ...bindingArgs,
+        `--serviceaccount=${ns}:created-robot`,
       ]),
     );
-    const role = await getJson<{ rules: unknown[] }>(skiff, ['role', 'pod-reader', '-n', ns]);
+    ok(await skiff.kubectl(['get', 'serviceaccount', 'created-robot', '-n', ns]));
+    const role = await getJson<{ rules: unknown[] }>(skiff, ['role', 'created-reader', '-n', ns]);
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
     const binding = await getJson<{ roleRef: unknown; subjects: unknown[] }>(skiff, [
       'rolebinding',
-      'robot-reads-pods',
+      'created-binding',
       '-n',
       ns,
     ]);
     expect(binding.roleRef).toEqual({
       apiGroup: 'rbac.authorization.k8s.io',
       kind: 'Role',
-      name: 'pod-reader',
+      name: 'created-reader',
     });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'robot', namespace: ns }]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'created-robot', namespace: ns },
+    ]);
   });
 
   it('token for a ServiceAccount', async () => {
-    const token = ok(
-      await skiff.kubectl(['create', 'token', 'robot', '-n', ns, '--duration=10m']),
-    ).trim();
+    const out = ok(await skiff.kubectl(['create', 'token', 'robot', '-n', ns, '--duration=10m']));
+    const token = out.trim();
     expect(token.split('.')).toHaveLength(3);
     const claims = decodeJwtPayload(token);
     expect(claims.sub).toBe(`system:serviceaccount:${ns}:robot`);
@@ -164,16 +170,21 @@ describe('kubectl create', () => {
 });
 
 describe('changing objects', () => {
+  const getWeb = (): Promise<Deployment> =>
+    getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
+  const getSettings = (): Promise<Data> =>
+    getJson<Data>(skiff, ['configmap', 'settings', '-n', ns]);
+
   it('label and annotate (and remove a label)', async () => {
     ok(await skiff.kubectl(['label', 'deployment', 'web', '-n', ns, 'tier=frontend']));
     ok(await skiff.kubectl(['annotate', 'deployment', 'web', '-n', ns, 'owner=team-a']));
-    let deployment = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
-    expect(deployment.metadata.labels).toMatchObject({ app: 'web', tier: 'frontend' });
+    let deployment = await getWeb();
+    expect(deployment.metadata.labels).toEqual({ app: 'web', tier: 'frontend' });
     expect(deployment.metadata.annotations?.owner).toBe('team-a');
     const clash = await skiff.kubectl(['label', 'deployment', 'web', '-n', ns, 'tier=backend']);
     expect(fails(clash)).toContain("'tier' already has a value (frontend)");
     ok(await skiff.kubectl(['label', 'deployment', 'web', '-n', ns, 'tier-']));
-    deployment = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
+    deployment = await getWeb();
     expect(deployment.metadata.labels).toEqual({ app: 'web' });
   });
 
@@ -182,26 +193,15 @@ describe('changing objects', () => {
     ok(
       await skiff.kubectl(['patch', 'deployment', 'web', '-n', ns, '--type', 'json', '-p', patch]),
     );
-    expect((await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns])).spec.replicas).toBe(
-      3,
-    );
+    expect((await getWeb()).spec.replicas).toBe(3);
     const failing = JSON.stringify([{ op: 'test', path: '/spec/replicas', value: 99 }]);
-    fails(
-      await skiff.kubectl([
-        'patch',
-        'deployment',
-        'web',
-        '-n',
-        ns,
-        '--type',
-        'json',
-        '-p',
-        failing,
-      ]),
-    );
+    const args = ['patch', 'deployment', 'web', '-n', ns, '--type', 'json', '-p', failing];
+    fails(await skiff.kubectl(args));
+    expect((await getWeb()).spec.replicas).toBe(3);
   });
 
   it('patch --type merge (null deletes a key)', async () => {
+    const patch = '{"data":{"a":null,"c":"3"}}';
     ok(
       await skiff.kubectl([
         'patch',
@@ -212,16 +212,10 @@ describe('changing objects', () => {
         '--type',
         'merge',
         '-p',
-        '{"data":{"a":null,"c":"3"}}',
+        patch,
       ]),
     );
-    const cm = await getJson<{ data: Record<string, string> }>(skiff, [
-      'configmap',
-      'settings',
-      '-n',
-      ns,
-    ]);
-    expect(cm.data).toEqual({ b: 'two words', c: '3' });
+    expect((await getSettings()).data).toEqual({ b: 'two words', c: '3' });
   });
 
   it('patch --type strategic merges containers by name', async () => {
@@ -232,20 +226,9 @@ describe('changing objects', () => {
         },
       },
     };
-    ok(
-      await skiff.kubectl([
-        'patch',
-        'deployment',
-        'web',
-        '-n',
-        ns,
-        '--type',
-        'strategic',
-        '-p',
-        JSON.stringify(patch),
-      ]),
-    );
-    const deployment = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
+    const args = ['--type', 'strategic', '-p', JSON.stringify(patch)];
+    ok(await skiff.kubectl(['patch', 'deployment', 'web', '-n', ns, ...args]));
+    const deployment = await getWeb();
     expect(deployment.spec.template.spec.containers).toHaveLength(1);
     expect(deployment.spec.template.spec.containers[0]).toMatchObject({
       name: 'web',
@@ -259,77 +242,37 @@ describe('changing objects', () => {
     // kubectl runs $EDITOR with the temporary file's path; this one changes one value in place.
     await writeFile(editor, `#!/bin/sh\nsed -i 's/^  b: two words$/  b: edited/' "$1"\n`);
     await chmod(editor, 0o755);
-    const out = ok(
-      await skiff.kubectl(['edit', 'configmap', 'settings', '-n', ns], {
-        env: { EDITOR: editor, KUBE_EDITOR: editor },
-      }),
-    );
+    const env = { EDITOR: editor, KUBE_EDITOR: editor };
+    const out = ok(await skiff.kubectl(['edit', 'configmap', 'settings', '-n', ns], { env }));
     expect(out).toContain('configmap/settings edited');
-    const cm = await getJson<{ data: Record<string, string> }>(skiff, [
-      'configmap',
-      'settings',
-      '-n',
-      ns,
-    ]);
-    expect(cm.data).toEqual({ b: 'edited', c: '3' });
+    expect((await getSettings()).data).toEqual({ b: 'edited', c: '3' });
   });
 
   it('scale through the scale subresource', async () => {
-    expect(
-      ok(await skiff.kubectl(['scale', 'deployment', 'web', '-n', ns, '--replicas=5'])),
-    ).toContain('deployment.apps/web scaled');
-    expect((await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns])).spec.replicas).toBe(
-      5,
-    );
-    const scale = JSON.parse(
-      ok(
-        await skiff.kubectl([
-          'get',
-          '--raw',
-          `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`,
-        ]),
-      ),
-    ) as {
-      kind: string;
-      apiVersion: string;
-      spec: { replicas: number };
-    };
+    const out = ok(await skiff.kubectl(['scale', 'deployment', 'web', '-n', ns, '--replicas=5']));
+    expect(out).toContain('deployment.apps/web scaled');
+    expect((await getWeb()).spec.replicas).toBe(5);
+    const raw = `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`;
+    const scale = JSON.parse(ok(await skiff.kubectl(['get', '--raw', raw]))) as Record<
+      string,
+      unknown
+    >;
     expect(scale).toMatchObject({
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
       spec: { replicas: 5 },
     });
-    const precondition = await skiff.kubectl([
-      'scale',
-      'deployment',
-      'web',
-      '-n',
-      ns,
-      '--current-replicas=2',
-      '--replicas=1',
-    ]);
-    fails(precondition);
-    expect((await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns])).spec.replicas).toBe(
-      5,
-    );
+    const guarded = ['--current-replicas=2', '--replicas=1'];
+    fails(await skiff.kubectl(['scale', 'deployment', 'web', '-n', ns, ...guarded]));
+    expect((await getWeb()).spec.replicas).toBe(5);
   });
 
   it('set image', async () => {
-    ok(
-      await skiff.kubectl([
-        'set',
-        'image',
-        'deployment/web',
-        '-n',
-        ns,
-        'web=registry.local/skiff/web:2.0',
-      ]),
-    );
-    const deployment = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
-    expect(deployment.spec.template.spec.containers[0].image).toBe('registry.local/skiff/web:2.0');
-    expect(deployment.spec.template.spec.containers[0].env).toEqual([
-      { name: 'MODE', value: 'fast' },
-    ]);
+    const image = 'web=registry.local/skiff/web:2.0';
+    ok(await skiff.kubectl(['set', 'image', 'deployment/web', '-n', ns, image]));
+    const [container] = (await getWeb()).spec.template.spec.containers;
+    expect(container.image).toBe('registry.local/skiff/web:2.0');
+    expect(container.env).toEqual([{ name: 'MODE', value: 'fast' }]);
   });
 
   it('replace, and refuse a stale resourceVersion', async () => {
@@ -338,10 +281,8 @@ describe('changing objects', () => {
     // A controller may write status between our read and our write: retry on Conflict as clients do.
     let current = first;
     for (let attempt = 1; ; attempt++) {
-      const replaced = {
-        ...current,
-        metadata: { ...current.metadata, labels: { app: 'web', replaced: 'yes' } },
-      };
+      const labels = { app: 'web', replaced: 'yes' };
+      const replaced = { ...current, metadata: { ...current.metadata, labels } };
       const result = await skiff.kubectl(['replace', '-f', '-'], {
         input: JSON.stringify(replaced),
       });
@@ -351,41 +292,36 @@ describe('changing objects', () => {
       }
       current = await getJson<Full>(skiff, ['deployment', 'web', '-n', ns]);
     }
-    const after = await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns]);
+    const after = await getWeb();
     expect(after.metadata.labels).toEqual({ app: 'web', replaced: 'yes' });
     expect(after.metadata.resourceVersion).not.toBe(current.metadata.resourceVersion);
 
-    const stale = {
-      ...first,
-      metadata: { ...first.metadata, labels: { app: 'web', stale: 'yes' } },
-    };
+    const labels = { app: 'web', stale: 'yes' };
+    const stale = { ...first, metadata: { ...first.metadata, labels } };
     const result = await skiff.kubectl(['replace', '-f', '-'], { input: JSON.stringify(stale) });
     expect(fails(result)).toContain(
       'the object has been modified; please apply your changes to the latest version and try again',
     );
-    expect(
-      (await getJson<Deployment>(skiff, ['deployment', 'web', '-n', ns])).metadata.labels,
-    ).toEqual({ app: 'web', replaced: 'yes' });
+    expect((await getWeb()).metadata.labels).toEqual({ app: 'web', replaced: 'yes' });
   });
 });
 
 describe('kubectl auth', () => {
   it('can-i answers for the admin and for a ServiceAccount', async () => {
     const admin = await skiff.kubectl(['auth', 'can-i', 'delete', 'nodes']);
-    expect(admin.stdout.trim()).toBe('yes');
+    expect(admin.stdout.trim(), show(admin)).toBe('yes');
     expect(admin.code).toBe(0);
 
-    const token = ok(await skiff.kubectl(['create', 'token', 'robot', '-n', ns])).trim();
-    const robot = await skiff.tokenKubeconfig(token);
+    const robot = await skiff.tokenKubeconfig(await requestToken(skiff, ns, 'robot'));
     const allowed = await skiff.kubectl(['auth', 'can-i', 'list', 'pods', '-n', ns], {
       kubeconfig: robot,
     });
-    expect(allowed.stdout.trim()).toBe('yes');
+    expect(allowed.stdout.trim(), show(allowed)).toBe('yes');
     expect(allowed.code).toBe(0);
     const denied = await skiff.kubectl(['auth', 'can-i', 'list', 'secrets', '-n', ns], {
       kubeconfig: robot,
     });
-    expect(denied.stdout.trim()).toBe('no');
+    expect(denied.stdout.trim(), show(denied)).toBe('no');
     expect(denied.code).toBe(1);
   });
 
@@ -393,14 +329,11 @@ describe('kubectl auth', () => {
     const admin = tableOf(ok(await skiff.kubectl(['auth', 'whoami'])));
     expect(admin.find((row) => row.ATTRIBUTE === 'Groups')?.VALUE).toContain('system:masters');
 
-    const token = ok(await skiff.kubectl(['create', 'token', 'robot', '-n', ns])).trim();
-    const robot = await skiff.tokenKubeconfig(token);
+    const robot = await skiff.tokenKubeconfig(await requestToken(skiff, ns, 'robot'));
     const rows = tableOf(ok(await skiff.kubectl(['auth', 'whoami'], { kubeconfig: robot })));
-    expect(rows.find((row) => row.ATTRIBUTE === 'Username')?.VALUE).toBe(
-      `system:serviceaccount:${ns}:robot`,
-    );
-    expect(rows.find((row) => row.ATTRIBUTE === 'Groups')?.VALUE).toContain(
-      'system:serviceaccounts',
-    );
+    const value = (attribute: string): string | undefined =>
+      rows.find((row) => row.ATTRIBUTE === attribute)?.VALUE;
+    expect(value('Username')).toBe(`system:serviceaccount:${ns}:robot`);
+    expect(value('Groups')).toContain('system:serviceaccounts');
   });
 });

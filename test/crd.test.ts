@@ -18,6 +18,7 @@ import {
   tableOf,
 } from './support/helpers.ts';
 import { fixturesDir } from './support/tools.ts';
+import { createObjects, namespace } from './support/fixtures.ts';
 
 const ns = 'crds';
 const crdName = 'widgets.example.skiff.dev';
@@ -27,7 +28,7 @@ const streams: StreamingProcess[] = [];
 
 beforeAll(async () => {
   skiff = await startSkiff();
-  ok(await skiff.kubectl(['create', 'namespace', ns]));
+  await createObjects(skiff, namespace(ns));
 });
 
 afterAll(async () => {
@@ -274,12 +275,13 @@ describe('removal', () => {
   it('deleting the CRD removes its resources and its API', async () => {
     ok(await skiff.kubectl(['delete', 'crd', crdName], { timeoutMs: 60_000 }));
     expect(await isAbsent(skiff, ['crd', crdName])).toBe(true);
-    const result = await skiff.kubectl(['get', 'widgets', '-n', ns]);
-    expect(fails(result)).toContain('the server doesn\'t have a resource type "widgets"');
     const raw = await skiff.api(`/apis/example.skiff.dev/v1/namespaces/${ns}/widgets`);
     expect(raw.status).toBe(404);
+    // api-resources reads discovery afresh (kubectl get would trust its 6-hour cache first).
     expect(
       rowsOf(ok(await skiff.kubectl(['api-resources', '--api-group=example.skiff.dev']))),
     ).toEqual([]);
+    const result = await skiff.kubectl(['get', 'widgets', '-n', ns]);
+    expect(fails(result)).toContain('the server doesn\'t have a resource type "widgets"');
   });
 });

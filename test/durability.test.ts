@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
-import { ok } from './support/helpers.ts';
+import { createObjects, namespace } from './support/fixtures.ts';
 
 const ns = 'durability';
 const total = 1_000;
@@ -13,7 +13,7 @@ let skiff: Skiff;
 
 beforeAll(async () => {
   skiff = await startSkiff();
-  ok(await skiff.kubectl(['create', 'namespace', ns]));
+  await createObjects(skiff, namespace(ns));
 });
 
 afterAll(async () => {

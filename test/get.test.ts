@@ -5,23 +5,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
-import { everyKindObjects, everyKindText, everyKindNamespace as ns } from './support/fixtures.ts';
+import {
+  configMap,
+  createObjects,
+  everyKindObjects,
+  everyKindPath,
+  everyKindNamespace as ns,
+  namespace,
+  readManifest,
+} from './support/fixtures.ts';
 import { headerOf, linesOf, ok, rowsOf, show, tableOf } from './support/helpers.ts';
 
 let skiff: Skiff;
 
 beforeAll(async () => {
   skiff = await startSkiff();
-  ok(await skiff.kubectl(['apply', '-f', '-'], { input: everyKindText, timeoutMs: 60_000 }));
-  ok(
-    await skiff.kubectl([
-      'create',
-      'configmap',
-      'elsewhere',
-      '-n',
-      'default',
-      '--from-literal=k=v',
-    ]),
+  // Created through the raw API: this suite is about reading, whatever create and apply do.
+  await createObjects(
+    skiff,
+    ...readManifest(everyKindPath),
+    configMap('default', 'elsewhere', { k: 'v' }),
   );
 });
 
@@ -344,23 +347,13 @@ describe('selection and sorting', () => {
   });
 
   it('--sort-by a field', async () => {
-    ok(await skiff.kubectl(['create', 'namespace', 'sorting']));
-    for (const [name, rank] of [
-      ['alpha', '3'],
-      ['bravo', '1'],
-      ['charlie', '2'],
-    ]) {
-      ok(
-        await skiff.kubectl([
-          'create',
-          'configmap',
-          name,
-          '-n',
-          'sorting',
-          `--from-literal=rank=${rank}`,
-        ]),
-      );
-    }
+    await createObjects(
+      skiff,
+      namespace('sorting'),
+      configMap('sorting', 'alpha', { rank: '3' }),
+      configMap('sorting', 'bravo', { rank: '1' }),
+      configMap('sorting', 'charlie', { rank: '2' }),
+    );
     const out = ok(
       await skiff.kubectl(['get', 'configmaps', '-n', 'sorting', '--sort-by=.data.rank']),
     );

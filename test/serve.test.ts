@@ -1,5 +1,6 @@
 // `skiff serve` as a user runs it: it says where its kubeconfig is, answers /readyz, refuses a
-// second server on the same data directory, stops promptly on SIGTERM, and moves off a taken port.
+// second server on the same data directory, stops promptly on SIGTERM, moves off a taken default
+// port and refuses a taken explicit one (README: `--api-port`).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -91,9 +92,30 @@ describe('skiff serve', () => {
     expect(elapsed, 'ms from SIGTERM to exit').toBeLessThan(3_000);
   });
 
-  it('moves to another port when --api-port is taken, and says so', async () => {
-    portHolder = createServer();
-    const holder = portHolder;
+  it('moves off the default port 6443 when it is taken, and says so', async () => {
+    const holder = createServer();
+    portHolder = holder;
+    // If something else already holds 6443 the situation under test exists anyway.
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(6443, '127.0.0.1', () => resolve());
+    });
+    const dir = await dataDir();
+    const server = serve(['--data-dir', dir]);
+    const [, path] = await server.waitForOutput(kubeconfigLine, 60_000);
+    const credentials = await loadKubeconfig(path);
+    const port = Number(new URL(credentials.server).port);
+    expect(port).not.toBe(6443);
+    const said = `${server.stdout}\n${server.stderr}`;
+    expect(said).toMatch(/\b6443\b.*in use/);
+    expect(said).toContain(`127.0.0.1:${port}`);
+    const ready = await apiRequest(credentials, '/readyz');
+    expect(ready.status).toBe(200);
+  });
+
+  it('refuses an explicit --api-port that is taken, naming the port', async () => {
+    const holder = createServer();
+    portHolder = holder;
     const taken = await new Promise<number>((resolve, reject) => {
       holder.once('error', reject);
       holder.listen(0, '127.0.0.1', () => {
@@ -104,14 +126,9 @@ describe('skiff serve', () => {
     });
     const dir = await dataDir();
     const server = serve(['--data-dir', dir, '--api-port', String(taken)]);
-    const [, path] = await server.waitForOutput(kubeconfigLine, 60_000);
-    const credentials = await loadKubeconfig(path);
-    const port = Number(new URL(credentials.server).port);
-    expect(port).not.toBe(taken);
-    const said = `${server.stdout}\n${server.stderr}`;
-    expect(said).toContain(String(taken));
-    expect(said).toContain(String(port));
-    const ready = await apiRequest(credentials, '/readyz');
-    expect(ready.status).toBe(200);
+    const exit = await server.waitForExit(30_000);
+    expect(exit?.code, server.describe()).toBe(1);
+    expect(server.stderr).toContain(`port ${taken} on 127.0.0.1 is already in use`);
+    expect(server.stdout).not.toMatch(kubeconfigLine);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import type { StreamingProcess } from './support/processes.ts';
+import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, isAbsent, ok, sleep } from './support/helpers.ts';
 
 const ns = 'watching';
@@ -13,7 +14,7 @@ const streams: StreamingProcess[] = [];
 
 beforeAll(async () => {
   skiff = await startSkiff();
-  ok(await skiff.kubectl(['create', 'namespace', ns]));
+  await createObjects(skiff, namespace(ns));
 });
 
 afterAll(async () => {
@@ -124,7 +125,7 @@ describe('kubectl delete (waits for the deletion by default)', () => {
     const out = ok(
       await skiff.kubectl(['delete', 'configmap', 'gone', '-n', ns], { timeoutMs: 20_000 }),
     );
-    expect(out).toMatch(/^configmap "gone" deleted/m);
+    expect(out).toMatch(/^configmap "gone" deleted from watching namespace$/m);
     expect(await isAbsent(skiff, ['configmap', 'gone', '-n', ns])).toBe(true);
   });
 
@@ -133,25 +134,27 @@ describe('kubectl delete (waits for the deletion by default)', () => {
     const out = ok(
       await skiff.kubectl(['delete', 'pod', 'short-lived', '-n', ns], { timeoutMs: 30_000 }),
     );
-    expect(out).toMatch(/^pod "short-lived" deleted/m);
+    expect(out).toMatch(/^pod "short-lived" deleted from watching namespace$/m);
     expect(await isAbsent(skiff, ['pod', 'short-lived', '-n', ns])).toBe(true);
   });
 
   it('deletes a Deployment and returns', async () => {
-    ok(
-      await skiff.kubectl([
-        'create',
-        'deployment',
-        'doomed',
-        '-n',
-        ns,
-        '--image=registry.local/skiff/web:1',
-      ]),
-    );
+    await createObjects(skiff, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'doomed', namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: 'doomed' } },
+        template: {
+          metadata: { labels: { app: 'doomed' } },
+          spec: { containers: [{ name: 'web', image: 'registry.local/skiff/web:1' }] },
+        },
+      },
+    });
     const out = ok(
       await skiff.kubectl(['delete', 'deployment', 'doomed', '-n', ns], { timeoutMs: 30_000 }),
     );
-    expect(out).toMatch(/^deployment.apps "doomed" deleted/m);
+    expect(out).toMatch(/^deployment\.apps "doomed" deleted from watching namespace$/m);
     expect(await isAbsent(skiff, ['deployment', 'doomed', '-n', ns])).toBe(true);
   });
 });

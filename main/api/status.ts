@@ -3,6 +3,7 @@
 // same text it prints against a real cluster.
 
 export type StatusReason =
+  | ''
   | 'BadRequest'
   | 'Unauthorized'
   | 'Forbidden'
@@ -65,9 +66,10 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
       code: this.code,
     };
+    // StatusReasonUnknown is the empty string, which kube-apiserver leaves out.
+    if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     return status;
   }
@@ -200,8 +202,9 @@ export const fieldErrors = {
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return `"${value}"`;
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | boolean);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return JSON.stringify(value) ?? 'null';
 }
 
 export function forbidden(message: string): StatusError {

@@ -4,10 +4,11 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { StatusError, forbidden } from '../api/status.ts';
 import type { UserInfo } from '../api/user.ts';
 import { requestInfoFor, type RequestInfo } from './http/request-info.ts';
+import { impersonate } from './http/impersonation.ts';
 import { sendError, sendJson, sendText } from './http/respond.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery/discovery.ts';
 import type { ResourceCatalog } from './registry/catalog.ts';
@@ -36,7 +37,11 @@ export interface Authorizer {
 }
 
 export interface OpenApiService {
-  handle(pathname: string, hash?: string | null, ifNoneMatch?: string | null): { status: number; headers: Record<string, string>; body: string } | undefined;
+  handle(
+    pathname: string,
+    hash?: string | null,
+    ifNoneMatch?: string | null,
+  ): { status: number; headers: Record<string, string>; body: string } | undefined;
 }
 
 export interface ApiServerOptions {
@@ -57,7 +62,7 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/ver
 
 export class ApiServer {
   private server: https.Server | undefined;
-  private sockets = new Set<import('node:net').Socket>();
+  private sockets = new Set<Socket>();
   port = 0;
 
   constructor(private readonly options: ApiServerOptions) {}
@@ -65,7 +70,14 @@ export class ApiServer {
   async start(): Promise<void> {
     const { tls } = this.options;
     const server = https.createServer(
-      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      },
       (req, res) => void this.handle(req, res),
     );
     server.keepAliveTimeout = 65_000;
@@ -107,12 +119,20 @@ export class ApiServer {
       let user = await this.options.authenticator.authenticate(req);
       const path = url.pathname;
       if (!user) {
-        if (!PUBLIC_PATHS.has(path) && !path.startsWith('/readyz') && !path.startsWith('/livez') && !path.startsWith('/healthz')) {
+        if (
+          !PUBLIC_PATHS.has(path) &&
+          !path.startsWith('/readyz') &&
+          !path.startsWith('/livez') &&
+          !path.startsWith('/healthz')
+        ) {
           throw new StatusError(401, 'Unauthorized', 'Unauthorized');
         }
         user = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
       }
       const info = requestInfoFor(method, url);
+      user = impersonate(user, req.headers, (caller, attrs) =>
+        this.options.authorizer.authorize(caller, attrs),
+      );
       if (user.username !== 'system:anonymous') {
         const decision = this.options.authorizer.authorize(user, info);
         if (!decision.allowed) throw forbidden(decision.message);
@@ -126,33 +146,60 @@ export class ApiServer {
 
   private nonResource(method: string, url: URL, req: IncomingMessage, res: ServerResponse): void {
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (method !== 'GET' && method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (method !== 'GET' && method !== 'HEAD')
+      throw new StatusError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
     const { catalog } = this.options;
     if (path === '/version') return sendJson(res, 200, KUBERNETES_VERSION);
     if (path === '/healthz' || path === '/livez') return sendText(res, 200, 'ok');
     if (path === '/readyz') {
-      const failing = Object.entries(this.options.readyChecks ?? {}).filter(([, check]) => !check());
-      if (failing.length) return sendText(res, 500, failing.map(([name]) => `[-]${name} failed`).join('\n') + '\nreadyz check failed');
+      const failing = Object.entries(this.options.readyChecks ?? {}).filter(
+        ([, check]) => !check(),
+      );
+      if (failing.length)
+        return sendText(
+          res,
+          500,
+          failing.map(([name]) => `[-]${name} failed`).join('\n') + '\nreadyz check failed',
+        );
       return sendText(res, 200, 'ok');
     }
-    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return sendText(res, 200, 'ok');
+    if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/'))
+      return sendText(res, 200, 'ok');
     if (path === '/api') return sendJson(res, 200, apiVersions(`127.0.0.1:${this.port}`));
     if (path === '/apis') return sendJson(res, 200, apiGroupList(catalog));
     const groupMatch = /^\/apis\/([^/]+)$/.exec(path);
     if (groupMatch) {
       const versions = catalog.groups().get(groupMatch[1]);
-      if (versions) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(groupMatch[1], versions) as object) });
+      if (versions)
+        return sendJson(res, 200, {
+          kind: 'APIGroup',
+          apiVersion: 'v1',
+          ...(apiGroup(groupMatch[1], versions) as object),
+        });
     }
     const versionMatch = /^\/api\/(v1)$/.exec(path) ?? /^\/apis\/([^/]+\/[^/]+)$/.exec(path);
     if (versionMatch) {
-      const [group, version] = path.startsWith('/api/') ? ['', versionMatch[1]] : versionMatch[1].split('/');
+      const [group, version] = path.startsWith('/api/')
+        ? ['', versionMatch[1]]
+        : versionMatch[1].split('/');
       const list = apiResourceList(catalog, group, version);
       if (list) return sendJson(res, 200, list);
     }
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
-      const answer = this.options.openapi.handle(path, url.searchParams.get('hash'), req.headers['if-none-match']);
+      const answer = this.options.openapi.handle(
+        path,
+        url.searchParams.get('hash'),
+        req.headers['if-none-match'],
+      );
       if (answer) {
-        res.writeHead(answer.status, { 'Content-Length': Buffer.byteLength(answer.body), ...answer.headers });
+        res.writeHead(answer.status, {
+          'Content-Length': Buffer.byteLength(answer.body),
+          ...answer.headers,
+        });
         res.end(answer.body);
         return;
       }
@@ -161,9 +208,16 @@ export class ApiServer {
   }
 }
 
-export function peerCertificateOf(req: IncomingMessage): { authorized: boolean; subject?: { CN?: string; O?: string | string[] } } {
+export function peerCertificateOf(req: IncomingMessage): {
+  authorized: boolean;
+  subject?: { CN?: string; O?: string | string[] };
+} {
   const socket = req.socket as TLSSocket;
-  const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+  const cert =
+    typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
   if (!cert || Object.keys(cert).length === 0) return { authorized: false };
-  return { authorized: socket.authorized, subject: cert.subject as { CN?: string; O?: string | string[] } };
+  return {
+    authorized: socket.authorized,
+    subject: cert.subject as { CN?: string; O?: string | string[] },
+  };
 }

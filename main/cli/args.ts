@@ -52,7 +52,8 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     apiPort = Number(portText);
   }
   const dataDirText = values['data-dir'];
-  if (dataDirText !== undefined && dataDirText.trim() === '') throw new UsageError('--data-dir: must not be empty');
+  if (dataDirText !== undefined && dataDirText.trim() === '')
+    throw new UsageError('--data-dir: must not be empty');
   return {
     dataDir: path.resolve(dataDirText ?? defaultDataDir()),
     apiPort,

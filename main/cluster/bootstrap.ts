@@ -13,7 +13,10 @@ import { parseApiVersion } from '../apiserver/registry/resources.ts';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-const APISERVER_USER: UserInfo = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
+const APISERVER_USER: UserInfo = {
+  username: 'system:apiserver',
+  groups: ['system:masters', 'system:authenticated'],
+};
 
 export interface BootstrapInput {
   registry: ObjectRegistry;
@@ -24,7 +27,12 @@ export interface BootstrapInput {
   endpointsOnly?: boolean;
 }
 
-const options: WriteOptions = { dryRun: false, fieldManager: 'kube-apiserver', fieldValidation: 'Strict', user: APISERVER_USER };
+const options: WriteOptions = {
+  dryRun: false,
+  fieldManager: 'kube-apiserver',
+  fieldValidation: 'Strict',
+  user: APISERVER_USER,
+};
 
 async function ensure(input: BootstrapInput, object: KubeObject): Promise<void> {
   const { group, version } = parseApiVersion(object.apiVersion);
@@ -47,24 +55,61 @@ async function reconcile(input: BootstrapInput, object: KubeObject): Promise<voi
   const namespace = object.metadata.namespace ?? '';
   const current = input.registry.tryGet(info, namespace, object.metadata.name ?? '');
   if (!current) return ensure(input, object);
-  const next = { ...current, ...Object.fromEntries(Object.entries(object).filter(([key]) => key !== 'metadata')) } as KubeObject;
-  next.metadata = { ...current.metadata, labels: { ...current.metadata.labels, ...object.metadata.labels } };
+  const next = {
+    ...current,
+    ...Object.fromEntries(Object.entries(object).filter(([key]) => key !== 'metadata')),
+  };
+  next.metadata = {
+    ...current.metadata,
+    labels: { ...current.metadata.labels, ...object.metadata.labels },
+  };
   await input.registry.update(info, namespace, object.metadata.name ?? '', next, options);
 }
 
 export async function bootstrapCluster(input: BootstrapInput): Promise<void> {
   if (!input.endpointsOnly) {
     for (const name of SYSTEM_NAMESPACES) {
-      await ensure(input, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+      await ensure(input, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+      });
+    }
+    // The two system priority classes kube-apiserver creates (pkg/apis/scheduling SystemPriorityClasses).
+    for (const [name, value, description] of [
+      [
+        'system-node-critical',
+        2000001000,
+        'Used for system critical pods that must not be moved from their current node.',
+      ],
+      [
+        'system-cluster-critical',
+        2000000000,
+        'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+      ],
+    ] as const) {
+      await ensure(input, {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name },
+        value,
+        description,
+        globalDefault: false,
+        preemptionPolicy: 'PreemptLowerPriority',
+      });
     }
     const rbac = bootstrapRbacObjects();
     for (const object of [...rbac.clusterRoles, ...rbac.clusterRoleBindings]) {
-      await ensure(input, structuredClone(object) as KubeObject);
+      await ensure(input, structuredClone<KubeObject>(object));
     }
     await ensure(input, {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      metadata: {
+        name: 'kubernetes',
+        namespace: 'default',
+        labels: { component: 'apiserver', provider: 'kubernetes' },
+      },
       spec: {
         type: 'ClusterIP',
         clusterIP: input.kubernetesServiceIp,
@@ -79,13 +124,29 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<void> {
   await reconcile(input, {
     apiVersion: 'v1',
     kind: 'Endpoints',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: input.kubernetesServiceIp }], ports: [{ name: 'https', port, protocol: 'TCP' }] }],
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+    },
+    subsets: [
+      {
+        addresses: [{ ip: input.kubernetesServiceIp }],
+        ports: [{ name: 'https', port, protocol: 'TCP' }],
+      },
+    ],
   });
   await reconcile(input, {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: {
+        'kubernetes.io/service-name': 'kubernetes',
+        'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+      },
+    },
     addressType: 'IPv4',
     endpoints: [{ addresses: [input.kubernetesServiceIp], conditions: { ready: true } }],
     ports: [{ name: 'https', port, protocol: 'TCP' }],

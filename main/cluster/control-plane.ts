@@ -10,7 +10,10 @@ import { openStore } from '../store/nedb-store.ts';
 import type { Store } from '../store/types.ts';
 import { loadOrCreatePki, type Pki } from '../apiserver/auth/pki.ts';
 import { authenticateRequest, type StaticToken } from '../apiserver/auth/authenticate.ts';
-import { ServiceAccountTokens, type ObjectGetter } from '../apiserver/auth/service-account-tokens.ts';
+import {
+  ServiceAccountTokens,
+  type ObjectGetter,
+} from '../apiserver/auth/service-account-tokens.ts';
 import { authorize, subjectRulesReviewStatus, type RbacObjects } from '../apiserver/auth/rbac.ts';
 import { forbiddenMessage } from '../apiserver/auth/rbac.ts';
 import { renderKubeconfig } from '../apiserver/auth/kubeconfig.ts';
@@ -27,7 +30,7 @@ import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.t
 import { ServiceAllocator, serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
 import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
-import { defaultTolerationSeconds, serviceAccountAdmission } from '../apiserver/admission/service-account.ts';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account.ts';
 import { createSemantics } from '../apiserver/semantics/semantics.ts';
 import { createViewDeps } from '../apiserver/semantics/view.ts';
 import { createOpenApiService } from '../apiserver/semantics/openapi-service.ts';
@@ -80,34 +83,54 @@ export class ControlPlane {
     ]);
     this.pki = pki;
     this.store = store;
-    this.tokens = await ServiceAccountTokens.create({ privateKeyPem: pki.serviceAccountPrivateKeyPem, publicKeyPem: pki.serviceAccountPublicKeyPem });
+    this.tokens = await ServiceAccountTokens.create({
+      privateKeyPem: pki.serviceAccountPrivateKeyPem,
+      publicKeyPem: pki.serviceAccountPublicKeyPem,
+    });
 
     const catalog = (this.catalog = new ResourceCatalog());
     const crds = new CrdRegistry(catalog);
     const semantics = createSemantics({ crds, catalog });
-    const info = (group: string, kind: string) => BUILTIN_RESOURCES.find((r) => r.group === group && r.kind === kind && r.storageVersion === undefined)!;
-    const getObject = (resource: ResourceInfo, namespace: string, name: string) => store.get(`${storagePrefix(resource, namespace)}${name}`);
-    const listIn = (resource: ResourceInfo, namespace?: string) => store.list(storagePrefix(resource, namespace)).items;
+    const info = (group: string, kind: string) =>
+      BUILTIN_RESOURCES.find(
+        (r) => r.group === group && r.kind === kind && r.storageVersion === undefined,
+      )!;
+    const getObject = (resource: ResourceInfo, namespace: string, name: string) =>
+      store.get(`${storagePrefix(resource, namespace)}${name}`);
+    const listIn = (resource: ResourceInfo, namespace?: string) =>
+      store.list(storagePrefix(resource, namespace)).items;
     allocator.load(listIn(info('', 'Service')));
 
     const registry = (this.registry = new ObjectRegistry(store, semantics, [
       namespaceLifecycle((name) => getObject(info('', 'Namespace'), '', name)),
-      serviceAccountAdmission((namespace, name) => getObject(info('', 'ServiceAccount'), namespace, name)),
-      defaultTolerationSeconds(),
+      serviceAccountAdmission((namespace, name) =>
+        getObject(info('', 'ServiceAccount'), namespace, name),
+      ),
       limitRanger((namespace) => listIn(info('', 'LimitRange'), namespace)),
-      serviceAllocation(allocator, (namespace, name) => getObject(info('', 'Service'), namespace, name)),
-      resourceQuota({ quotas: (namespace) => listIn(info('', 'ResourceQuota'), namespace), objects: (resource, namespace) => listIn(resource, namespace) }),
+      serviceAllocation(allocator, (namespace, name) =>
+        getObject(info('', 'Service'), namespace, name),
+      ),
+      resourceQuota({
+        quotas: (namespace) => listIn(info('', 'ResourceQuota'), namespace),
+        objects: (resource, namespace) => listIn(resource, namespace),
+      }),
     ]));
     semantics.attach(registry);
 
     const subresources = new Map<string, SubresourceHandler>();
     const virtual = new Map<string, SubresourceHandler>();
     const getter: ObjectGetter = async (resource, namespace, name) => {
-      const kinds: Record<string, string> = { serviceaccounts: 'ServiceAccount', pods: 'Pod', secrets: 'Secret', nodes: 'Node' };
+      const kinds: Record<string, string> = {
+        serviceaccounts: 'ServiceAccount',
+        pods: 'Pod',
+        secrets: 'Secret',
+        nodes: 'Node',
+      };
       return Promise.resolve(getObject(info('', kinds[resource]), namespace, name));
     };
     const rbacCache = new RbacCache(store);
-    const authorizeUser = (user: UserInfo, attributes: Parameters<typeof authorize>[0]) => authorize({ ...attributes, user }, rbacCache.objects());
+    const authorizeUser = (user: UserInfo, attributes: Parameters<typeof authorize>[0]) =>
+      authorize({ ...attributes, user }, rbacCache.objects());
     registerSubresources({
       registry,
       catalog,
@@ -116,7 +139,8 @@ export class ControlPlane {
       virtual,
       authorize: authorizeUser,
       getObject: getter,
-      rulesReview: (user, namespace) => subjectRulesReviewStatus(user, namespace, rbacCache.objects()),
+      rulesReview: (user, namespace) =>
+        subjectRulesReviewStatus(user, namespace, rbacCache.objects()),
     });
 
     const handler = new ResourceHandler({
@@ -130,13 +154,23 @@ export class ControlPlane {
       minRequestTimeoutSeconds: 1800,
     });
     const adminToken = await loadOrCreateToken(path.join(dataDir, 'pki', 'admin.token'));
-    const staticTokens: StaticToken[] = [{ token: adminToken, user: { username: 'skiff-admin', groups: ADMIN_GROUPS } }];
+    const staticTokens: StaticToken[] = [
+      { token: adminToken, user: { username: 'skiff-admin', groups: ADMIN_GROUPS } },
+    ];
 
     // Built-in objects and CRDs come back before the server answers anyone.
-    for (const crd of listIn(info('apiextensions.k8s.io', 'CustomResourceDefinition'))) crds.register(crd);
-    await bootstrapCluster({ registry, catalog, store, kubernetesServiceIp: allocator.firstIp, apiPort: () => this.port });
+    for (const crd of listIn(info('apiextensions.k8s.io', 'CustomResourceDefinition')))
+      crds.register(crd);
+    await bootstrapCluster({
+      registry,
+      catalog,
+      store,
+      kubernetesServiceIp: allocator.firstIp,
+      apiPort: () => this.port,
+    });
 
     const openapi = createOpenApiService(catalog, crds);
+    const certificateUsers = new WeakMap<TLSSocket, UserInfo>();
     const makeServer = (port: number) =>
       new ApiServer({
         host: '127.0.0.1',
@@ -147,15 +181,21 @@ export class ControlPlane {
         watches: this.watches,
         openapi,
         authenticator: {
-          authenticate: (req: IncomingMessage) => {
+          authenticate: async (req: IncomingMessage) => {
             const socket = req.socket as TLSSocket;
-            return authenticateRequest({
+            // A verified client certificate names the user for the whole connection.
+            const known = certificateUsers.get(socket);
+            if (known) return known;
+            const user = await authenticateRequest({
               authorizationHeader: req.headers.authorization,
               peerCertificate: socket.getPeerCertificate?.() ?? {},
               peerCertificateAuthorized: socket.authorized,
               staticTokens,
               verifyServiceAccountToken: (token) => this.tokens.verify(token, getter),
             });
+            if (user && socket.authorized && !req.headers.authorization)
+              certificateUsers.set(socket, user);
+            return user;
           },
         },
         authorizer: {
@@ -173,7 +213,10 @@ export class ControlPlane {
               path: request.path,
             };
             const decision = authorize(attributes, rbacCache.objects());
-            return { allowed: decision.allowed, message: decision.allowed ? '' : forbiddenMessage(attributes, decision.reason) };
+            return {
+              allowed: decision.allowed,
+              message: decision.allowed ? '' : forbiddenMessage(attributes, decision.reason),
+            };
           },
         },
       });
@@ -182,7 +225,9 @@ export class ControlPlane {
     if (port !== 0 && !(await portIsFree(port))) {
       if (this.options.apiPortExplicit) {
         await store.close();
-        throw new PortInUseError(`port ${port} on 127.0.0.1 is already in use (--api-port); choose another port or 0 for any free port`);
+        throw new PortInUseError(
+          `port ${port} on 127.0.0.1 is already in use (--api-port); choose another port or 0 for any free port`,
+        );
       }
       log(`port ${port} on 127.0.0.1 is in use; the API server takes a free port instead`);
       port = 0;
@@ -191,7 +236,14 @@ export class ControlPlane {
     await this.api.start();
     this.port = this.api.port;
     // The kubernetes Endpoints follow the port actually served.
-    await bootstrapCluster({ registry, catalog, store, kubernetesServiceIp: allocator.firstIp, apiPort: () => this.port, endpointsOnly: true });
+    await bootstrapCluster({
+      registry,
+      catalog,
+      store,
+      kubernetesServiceIp: allocator.firstIp,
+      apiPort: () => this.port,
+      endpointsOnly: true,
+    });
 
     this.kubeconfigPath = path.join(dataDir, 'kubeconfig.yaml');
     const kubeconfig = renderKubeconfig({
@@ -219,15 +271,21 @@ class RbacCache {
   private readonly prefixes: string[];
 
   constructor(private readonly store: Store) {
-    const rbac = (kind: string) => BUILTIN_RESOURCES.find((r) => r.group === 'rbac.authorization.k8s.io' && r.kind === kind)!;
-    this.prefixes = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].map((kind) => storagePrefix(rbac(kind)));
+    const rbac = (kind: string) =>
+      BUILTIN_RESOURCES.find((r) => r.group === 'rbac.authorization.k8s.io' && r.kind === kind)!;
+    this.prefixes = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].map((kind) =>
+      storagePrefix(rbac(kind)),
+    );
     // A new value after every change: the authorizer caches its indexes per value.
-    for (const prefix of this.prefixes) store.watch(prefix, store.revision, () => (this.cached = undefined));
+    for (const prefix of this.prefixes)
+      store.watch(prefix, store.revision, () => (this.cached = undefined));
   }
 
   objects(): RbacObjects {
     if (!this.cached) {
-      const [roles, clusterRoles, roleBindings, clusterRoleBindings] = this.prefixes.map((prefix) => this.store.list(prefix).items);
+      const [roles, clusterRoles, roleBindings, clusterRoleBindings] = this.prefixes.map(
+        (prefix) => this.store.list(prefix).items,
+      );
       this.cached = { roles, clusterRoles, roleBindings, clusterRoleBindings };
     }
     return this.cached;
@@ -247,7 +305,8 @@ async function loadOrCreateToken(file: string): Promise<string> {
     const token = (await fs.readFile(file, 'utf8')).trim();
     if (token) return token;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   const { randomBytes } = await import('node:crypto');
   const token = randomBytes(32).toString('base64url');

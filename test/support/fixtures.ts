@@ -2,7 +2,9 @@
 // of which kind, and the name kubectl uses for its resource).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { Skiff } from './skiff.ts';
 import { fixturesDir } from './tools.ts';
 
 export const everyKindPath = join(fixturesDir, 'every-kind.yaml');
@@ -86,9 +88,62 @@ export function describeObjects(documents: Record<string, unknown>[]): FixtureOb
 export const everyKindText = readFileSync(everyKindPath, 'utf8');
 export const everyKindObjects = describeObjects(readManifest(everyKindPath));
 
+/** The collection URL an object is created at: `/apis/apps/v1/namespaces/skiff-e2e/deployments`. */
+export function collectionPath(object: FixtureObject): string {
+  const [plural] = object.resource.split('.');
+  const prefix = object.apiVersion.includes('/')
+    ? `/apis/${object.apiVersion}`
+    : `/api/${object.apiVersion}`;
+  return object.namespace
+    ? `${prefix}/namespaces/${object.namespace}/${plural}`
+    : `${prefix}/${plural}`;
+}
+
 /** kubectl arguments that address one fixture object: `deployments.apps web -n skiff-e2e`. */
 export function objectArgs(object: FixtureObject): string[] {
   return object.namespace
     ? [object.resource, object.name, '-n', object.namespace]
     : [object.resource, object.name];
+}
+
+/**
+ * Creates objects through the raw API (POST, expecting 201), for suites whose subject is not
+ * creation itself: their preconditions then do not depend on kubectl's create/apply paths.
+ */
+export async function createObjects(
+  skiff: Skiff,
+  ...objects: Record<string, unknown>[]
+): Promise<void> {
+  for (const [i, object] of describeObjects(objects).entries()) {
+    const response = await skiff.api(collectionPath(object), { body: objects[i] });
+    expect(response.status, `creating ${object.kind} ${object.name}: ${response.text}`).toBe(201);
+  }
+}
+
+export function namespace(name: string): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+}
+
+export function configMap(
+  namespace: string,
+  name: string,
+  data: Record<string, string> = {},
+): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
+}
+
+/** A ServiceAccount token from a TokenRequest through the raw API (JSON, like any client may send). */
+export async function requestToken(
+  skiff: Skiff,
+  namespace: string,
+  serviceAccount: string,
+): Promise<string> {
+  const response = await skiff.api(
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} },
+    },
+  );
+  expect(response.status, response.text).toBe(201);
+  return response.json<{ status: { token: string } }>().status.token;
 }

@@ -41,18 +41,23 @@ export function usageOf(info: ResourceInfo, object: KubeObject): Usage {
       for (const [name, value] of Object.entries(container.resources?.requests ?? {})) {
         const n = parseQuantity(value) ?? 0;
         add(usage, `requests.${name}`, n);
-        if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage') add(usage, name, n);
+        if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage')
+          add(usage, name, n);
       }
-      for (const [name, value] of Object.entries(container.resources?.limits ?? {})) add(usage, `limits.${name}`, parseQuantity(value) ?? 0);
+      for (const [name, value] of Object.entries(container.resources?.limits ?? {}))
+        add(usage, `limits.${name}`, parseQuantity(value) ?? 0);
     }
   }
   if (info.group === '' && info.kind === 'Service') {
     const spec = (object.spec ?? {}) as { type?: string; ports?: unknown[] };
-    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') usage.set('services.nodeports', spec.ports?.length ?? 0);
+    if (spec.type === 'NodePort' || spec.type === 'LoadBalancer')
+      usage.set('services.nodeports', spec.ports?.length ?? 0);
     if (spec.type === 'LoadBalancer') usage.set('services.loadbalancers', 1);
   }
   if (info.group === '' && info.kind === 'PersistentVolumeClaim') {
-    const storage = (object.spec as { resources?: { requests?: { storage?: unknown } } } | undefined)?.resources?.requests?.storage;
+    const storage = (
+      object.spec as { resources?: { requests?: { storage?: unknown } } } | undefined
+    )?.resources?.requests?.storage;
     add(usage, 'requests.storage', parseQuantity(storage) ?? 0);
   }
   return usage;
@@ -63,7 +68,8 @@ function add(usage: Usage, key: string, n: number): void {
 }
 
 function format(key: string, n: number): string {
-  if (key.endsWith('cpu') || key === 'cpu') return n < 1 && n > 0 ? `${Math.round(n * 1000)}m` : String(Math.round(n * 1000) / 1000);
+  if (key.endsWith('cpu') || key === 'cpu')
+    return n < 1 && n > 0 ? `${Math.round(n * 1000)}m` : String(Math.round(n * 1000) / 1000);
   return String(n);
 }
 
@@ -77,23 +83,36 @@ export function resourceQuota(source: QuotaSource): AdmissionPlugin {
   return {
     name: 'ResourceQuota',
     validate(request) {
-      if (request.operation !== 'CREATE' || !request.object || request.subresource || !request.info.namespaced) return;
+      if (
+        request.operation !== 'CREATE' ||
+        !request.object ||
+        request.subresource ||
+        !request.info.namespaced
+      )
+        return;
       const quotas = source.quotas(request.namespace);
       if (!quotas.length) return;
       const requested = usageOf(request.info, request.object);
       for (const quota of quotas) {
-        const hard = ((quota.spec as { hard?: Record<string, unknown> } | undefined)?.hard ?? {}) as Record<string, unknown>;
-        const relevant = [...requested.keys()].filter((key) => hard[key] !== undefined && (requested.get(key) ?? 0) > 0);
+        const hard = (quota.spec as { hard?: Record<string, unknown> } | undefined)?.hard ?? {};
+        const relevant = [...requested.keys()].filter(
+          (key) => hard[key] !== undefined && (requested.get(key) ?? 0) > 0,
+        );
         if (!relevant.length) continue;
         const used: Usage = new Map();
         for (const object of source.objects(request.info, request.namespace)) {
-          for (const [key, n] of usageOf(request.info, object)) if (relevant.includes(key)) add(used, key, n);
+          for (const [key, n] of usageOf(request.info, object))
+            if (relevant.includes(key)) add(used, key, n);
         }
-        const exceeded = relevant.filter((key) => (used.get(key) ?? 0) + (requested.get(key) ?? 0) > (parseQuantity(hard[key]) ?? 0));
+        const exceeded = relevant.filter(
+          (key) =>
+            (used.get(key) ?? 0) + (requested.get(key) ?? 0) > (parseQuantity(hard[key]) ?? 0),
+        );
         if (exceeded.length) {
-          const list = (values: (key: string) => string) => exceeded.map((key) => `${key}=${values(key)}`).join(',');
+          const list = (values: (key: string) => string) =>
+            exceeded.map((key) => `${key}=${values(key)}`).join(',');
           throw forbidden(
-            `${request.info.plural}${request.info.group ? `.${request.info.group}` : ''} "${request.name}" is forbidden: exceeded quota: ${quota.metadata.name}, requested: ${list((k) => format(k, requested.get(k) ?? 0))}, used: ${list((k) => format(k, used.get(k) ?? 0))}, limited: ${list((k) => String(hard[k] as string))}`,
+            `${request.info.plural}${request.info.group ? `.${request.info.group}` : ''} "${request.name}" is forbidden: exceeded quota: ${quota.metadata.name}, requested: ${list((k) => format(k, requested.get(k) ?? 0))}, used: ${list((k) => format(k, used.get(k) ?? 0))}, limited: ${list((k) => String(hard[k]))}`,
           );
         }
       }

@@ -33,47 +33,60 @@ function projectedVolume(name: string): Volume {
       sources: [
         { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
         { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        {
+          downwardAPI: {
+            items: [
+              {
+                path: 'namespace',
+                fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' },
+              },
+            ],
+          },
+        },
       ],
     },
   };
 }
 
-export function serviceAccountAdmission(getServiceAccount: (namespace: string, name: string) => KubeObject | undefined): AdmissionPlugin {
+export function serviceAccountAdmission(
+  getServiceAccount: (namespace: string, name: string) => KubeObject | undefined,
+): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
     mutate(request) {
       const { info, object } = request;
-      if (request.operation !== 'CREATE' || info.group !== '' || info.kind !== 'Pod' || !object || request.subresource) return;
+      if (
+        request.operation !== 'CREATE' ||
+        info.group !== '' ||
+        info.kind !== 'Pod' ||
+        !object ||
+        request.subresource
+      )
+        return;
       const spec = (object.spec ??= {}) as PodSpec;
       if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
       spec.serviceAccount = spec.serviceAccountName;
       const account = getServiceAccount(request.namespace, spec.serviceAccountName);
-      const automount = spec.automountServiceAccountToken ?? (account as { automountServiceAccountToken?: boolean } | undefined)?.automountServiceAccountToken ?? true;
+      const automount =
+        spec.automountServiceAccountToken ??
+        (account as { automountServiceAccountToken?: boolean } | undefined)
+          ?.automountServiceAccountToken ??
+        true;
       if (!automount) return;
       const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
-      if (containers.some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT))) return;
+      if (
+        containers.some((c) =>
+          (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT),
+        )
+      )
+        return;
       const volumeName = `kube-api-access-${generateNameSuffix()}`;
       spec.volumes = [...(spec.volumes ?? []), projectedVolume(volumeName)];
       for (const container of containers) {
-        container.volumeMounts = [...(container.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT }];
-      }
-    },
-  };
-}
-
-/** DefaultTolerationSeconds admission: pods tolerate not-ready/unreachable nodes for 300 s. */
-export function defaultTolerationSeconds(seconds = 300): AdmissionPlugin {
-  return {
-    name: 'DefaultTolerationSeconds',
-    mutate(request) {
-      const { info, object } = request;
-      if (request.operation !== 'CREATE' || info.group !== '' || info.kind !== 'Pod' || !object || request.subresource) return;
-      const spec = (object.spec ??= {}) as { tolerations?: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] };
-      const tolerations = (spec.tolerations ??= []);
-      for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-        const covered = tolerations.some((t) => (t.key === key || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoExecute'));
-        if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+        container.volumeMounts = [
+          ...(container.volumeMounts ?? []),
+          { name: volumeName, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT },
+        ];
       }
     },
   };

@@ -51,7 +51,7 @@ export function ipToNumber(ip: string): number | undefined {
 }
 
 function specOf(object: KubeObject | undefined): ServiceSpec {
-  return ((object?.spec as ServiceSpec | undefined) ?? {}) as ServiceSpec;
+  return (object?.spec as ServiceSpec | undefined) ?? {};
 }
 
 function usesNodePorts(type: string | undefined): boolean {
@@ -90,21 +90,43 @@ export class ServiceAllocator {
     }
   }
 
-  private allocateIp(owner: string, requested: string | undefined, errors: FieldError[]): string | undefined {
+  private allocateIp(
+    owner: string,
+    requested: string | undefined,
+    errors: FieldError[],
+  ): string | undefined {
     const { base, size } = this.range;
     if (requested) {
       const n = ipToNumber(requested);
       if (n === undefined) {
-        errors.push(fieldErrors.invalid('spec.clusterIPs', [requested], `failed to allocate IP ${requested}: not a valid IP address`));
+        errors.push(
+          fieldErrors.invalid(
+            'spec.clusterIPs',
+            [requested],
+            `failed to allocate IP ${requested}: not a valid IP address`,
+          ),
+        );
         return undefined;
       }
       if (n <= base || n >= base + size - 1) {
-        errors.push(fieldErrors.invalid('spec.clusterIPs', [requested], `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${this.ranges.serviceCidr}`));
+        errors.push(
+          fieldErrors.invalid(
+            'spec.clusterIPs',
+            [requested],
+            `failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${this.ranges.serviceCidr}`,
+          ),
+        );
         return undefined;
       }
       const holder = this.ips.get(n);
       if (holder && holder !== owner) {
-        errors.push(fieldErrors.invalid('spec.clusterIPs', [requested], `failed to allocate IP ${requested}: provided IP is already allocated`));
+        errors.push(
+          fieldErrors.invalid(
+            'spec.clusterIPs',
+            [requested],
+            `failed to allocate IP ${requested}: provided IP is already allocated`,
+          ),
+        );
         return undefined;
       }
       this.ips.set(n, owner);
@@ -119,15 +141,28 @@ export class ServiceAllocator {
         return ipToString(n);
       }
     }
-    errors.push(fieldErrors.invalid('spec.clusterIPs', [], 'failed to allocate a serviceIP: range is full'));
+    errors.push(
+      fieldErrors.invalid('spec.clusterIPs', [], 'failed to allocate a serviceIP: range is full'),
+    );
     return undefined;
   }
 
-  private allocatePort(owner: string, requested: number | undefined, field: string, errors: FieldError[]): number | undefined {
+  private allocatePort(
+    owner: string,
+    requested: number | undefined,
+    field: string,
+    errors: FieldError[],
+  ): number | undefined {
     const { nodePortMin: min, nodePortMax: max } = this.ranges;
     if (requested) {
       if (requested < min || requested > max) {
-        errors.push(fieldErrors.invalid(field, requested, `provided port is not in the valid range. The range of valid ports is ${min}-${max}`));
+        errors.push(
+          fieldErrors.invalid(
+            field,
+            requested,
+            `provided port is not in the valid range. The range of valid ports is ${min}-${max}`,
+          ),
+        );
         return undefined;
       }
       const holder = this.ports.get(requested);
@@ -152,8 +187,10 @@ export class ServiceAllocator {
   }
 
   private releaseOwner(owner: string, keepIps: Set<number>, keepPorts: Set<number>): void {
-    for (const [ip, holder] of this.ips) if (holder === owner && !keepIps.has(ip)) this.ips.delete(ip);
-    for (const [port, holder] of this.ports) if (holder === owner && !keepPorts.has(port)) this.ports.delete(port);
+    for (const [ip, holder] of this.ips)
+      if (holder === owner && !keepIps.has(ip)) this.ips.delete(ip);
+    for (const [port, holder] of this.ports)
+      if (holder === owner && !keepPorts.has(port)) this.ports.delete(port);
   }
 
   /** Fills spec.clusterIP(s) and nodePorts of a Service being created or updated. */
@@ -179,7 +216,9 @@ export class ServiceAllocator {
       }
     }
     if (usesNodePorts(spec.type)) {
-      const oldPorts = new Map((specOf(old).ports ?? []).map((p) => [`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort]));
+      const oldPorts = new Map(
+        (specOf(old).ports ?? []).map((p) => [`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort]),
+      );
       (spec.ports ?? []).forEach((port, i) => {
         const wanted = port.nodePort || oldPorts.get(`${port.port}/${port.protocol ?? 'TCP'}`);
         const allocated = this.allocatePort(owner, wanted, `spec.ports[${i}].nodePort`, errors);
@@ -196,8 +235,12 @@ export class ServiceAllocator {
   /** After a write ends, however it ended: keep what the stored Service holds, release the rest. */
   settle(owner: string, stored: KubeObject | undefined): void {
     const spec = specOf(stored);
-    const keepIps = new Set((spec.clusterIPs ?? []).map(ipToNumber).filter((n): n is number => n !== undefined));
-    const keepPorts = new Set((spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => Boolean(n)));
+    const keepIps = new Set(
+      (spec.clusterIPs ?? []).map(ipToNumber).filter((n): n is number => n !== undefined),
+    );
+    const keepPorts = new Set(
+      (spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => Boolean(n)),
+    );
     if (spec.healthCheckNodePort) keepPorts.add(spec.healthCheckNodePort);
     this.releaseOwner(owner, keepIps, keepPorts);
   }
@@ -207,17 +250,25 @@ function ownerKey(service: KubeObject): string {
   return `${service.metadata.namespace ?? ''}/${service.metadata.name ?? ''}`;
 }
 
-export function serviceAllocation(allocator: ServiceAllocator, getStored: (namespace: string, name: string) => KubeObject | undefined): AdmissionPlugin {
-  const isService = (request: AdmissionRequest) => request.info.group === '' && request.info.kind === 'Service';
+export function serviceAllocation(
+  allocator: ServiceAllocator,
+  getStored: (namespace: string, name: string) => KubeObject | undefined,
+): AdmissionPlugin {
+  const isService = (request: AdmissionRequest) =>
+    request.info.group === '' && request.info.kind === 'Service';
   return {
     name: 'ServiceAllocation',
     mutate(request) {
       if (!isService(request) || request.subresource || !request.object) return;
-      if (request.operation === 'CREATE' || request.operation === 'UPDATE') allocator.assign(request.object, request.oldObject);
+      if (request.operation === 'CREATE' || request.operation === 'UPDATE')
+        allocator.assign(request.object, request.oldObject);
     },
     finished(request) {
       if (!isService(request)) return;
-      allocator.settle(`${request.namespace}/${request.name}`, getStored(request.namespace, request.name));
+      allocator.settle(
+        `${request.namespace}/${request.name}`,
+        getStored(request.namespace, request.name),
+      );
     },
   };
 }

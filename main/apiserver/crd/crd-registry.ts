@@ -24,7 +24,10 @@ export interface CrdVersion {
   served: boolean;
   storage: boolean;
   schema?: { openAPIV3Schema?: Record<string, unknown> };
-  subresources?: { status?: object; scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string } };
+  subresources?: {
+    status?: object;
+    scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  };
   additionalPrinterColumns?: unknown[];
   selectableFields?: { jsonPath: string }[];
 }
@@ -51,12 +54,19 @@ export class CrdRegistry {
 
   /** Served version metadata for a custom resource, if it is one. */
   lookup(info: ResourceInfo): ServedVersion | undefined {
-    return info.custom ? this.served.get(`${info.group}/${info.version}/${info.plural}`) : undefined;
+    return info.custom
+      ? this.served.get(`${info.group}/${info.version}/${info.plural}`)
+      : undefined;
   }
 
   storageVersionOf(group: string, plural: string): string | undefined {
     for (const served of this.served.values()) {
-      if (served.info.group === group && served.info.plural === plural && served.info.storageVersion === undefined) return served.info.version;
+      if (
+        served.info.group === group &&
+        served.info.plural === plural &&
+        served.info.storageVersion === undefined
+      )
+        return served.info.version;
     }
     return undefined;
   }
@@ -106,22 +116,34 @@ export class CrdRegistry {
   }
 
   unregister(crdName: string): void {
-    for (const [key, served] of this.served) if (served.crdName === crdName) this.served.delete(key);
+    for (const [key, served] of this.served)
+      if (served.crdName === crdName) this.served.delete(key);
     this.catalog.removeCustom(crdName);
   }
 }
 
 function isEstablished(crd: KubeObject): boolean {
-  const conditions = (crd.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+  const conditions =
+    (crd.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ??
+    [];
   return conditions.some((c) => c.type === 'Established' && c.status === 'True');
 }
 
-function condition(type: string, status: string, reason: string, message: string, previous: { type: string; status: string; lastTransitionTime?: string }[]): Record<string, string> {
+function condition(
+  type: string,
+  status: string,
+  reason: string,
+  message: string,
+  previous: { type: string; status: string; lastTransitionTime?: string }[],
+): Record<string, string> {
   const before = previous.find((c) => c.type === type);
   return {
     type,
     status,
-    lastTransitionTime: before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : nowTimestamp(),
+    lastTransitionTime:
+      before && before.status === status && before.lastTransitionTime
+        ? before.lastTransitionTime
+        : nowTimestamp(),
     reason,
     message,
   };
@@ -134,7 +156,11 @@ function condition(type: string, status: string, reason: string, message: string
  */
 export function computeCrdStatus(crd: KubeObject, conflicts: string[]): Record<string, unknown> {
   const spec = crd.spec as CrdSpec;
-  const previous = ((crd.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions ?? []);
+  const previous =
+    (
+      crd.status as
+        { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined
+    )?.conditions ?? [];
   const accepted = conflicts.length === 0;
   const names = spec.names;
   const acceptedNames: Record<string, unknown> = {
@@ -150,16 +176,35 @@ export function computeCrdStatus(crd: KubeObject, conflicts: string[]): Record<s
       ? condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found', previous)
       : condition('NamesAccepted', 'False', 'NameConflict', conflicts.join(', '), previous),
     accepted
-      ? condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted', previous)
+      ? condition(
+          'Established',
+          'True',
+          'InitialNamesAccepted',
+          'the initial names have been accepted',
+          previous,
+        )
       : condition('Established', 'False', 'NotAccepted', 'not all names are accepted', previous),
   ];
   if (crd.metadata.deletionTimestamp) {
-    conditions.push(condition('Terminating', 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress', previous));
+    conditions.push(
+      condition(
+        'Terminating',
+        'True',
+        'InstanceDeletionInProgress',
+        'CustomResource deletion is in progress',
+        previous,
+      ),
+    );
   }
   return {
     conditions,
     acceptedNames: accepted ? acceptedNames : { plural: '', kind: '' },
-    storedVersions: [...new Set([...(((crd.status as { storedVersions?: string[] } | undefined)?.storedVersions) ?? []), ...spec.versions.filter((v) => v.storage).map((v) => v.name)])],
+    storedVersions: [
+      ...new Set([
+        ...((crd.status as { storedVersions?: string[] } | undefined)?.storedVersions ?? []),
+        ...spec.versions.filter((v) => v.storage).map((v) => v.name),
+      ]),
+    ],
   };
 }
 

@@ -45,11 +45,17 @@ export function apiGroup(group: string, versions: string[]): unknown {
 }
 
 export function apiGroupList(catalog: ResourceCatalog): unknown {
-  const groups = [...catalog.groups()].filter(([group]) => group !== '').map(([group, versions]) => apiGroup(group, versions));
+  const groups = [...catalog.groups()]
+    .filter(([group]) => group !== '')
+    .map(([group, versions]) => apiGroup(group, versions));
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
-export function apiResourceList(catalog: ResourceCatalog, group: string, version: string): unknown | undefined {
+export function apiResourceList(
+  catalog: ResourceCatalog,
+  group: string,
+  version: string,
+): object | undefined {
   const resources = catalog.resourcesIn(group, version);
   if (!resources.length && !(catalog.groups().get(group) ?? []).includes(version)) return undefined;
   return {
@@ -96,5 +102,9 @@ function storageVersionHash(info: ResourceInfo): string {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 16777619);
   }
-  return Buffer.from(Uint32Array.of(h >>> 0).buffer).toString('base64').replace(/=+$/, '') + 'AA=';
+  return (
+    Buffer.from(Uint32Array.of(h >>> 0).buffer)
+      .toString('base64')
+      .replace(/=+$/, '') + 'AA='
+  );
 }

@@ -3,6 +3,7 @@
 import type { KubeObject } from '../../api/types.ts';
 import { badRequest } from '../../api/status.ts';
 import type { Rendering } from '../http/negotiate.ts';
+import { RawJson, jsonText } from '../http/json-text.ts';
 import { apiVersionOf, type ResourceInfo } from '../registry/resources.ts';
 
 export interface TableColumn {
@@ -23,13 +24,36 @@ export interface ViewDeps {
   labelMatcher(selector: string): (labels: Record<string, string>) => boolean;
   /** Parses `fieldSelector` for a resource (400 on unsupported fields). */
   fieldMatcher(selector: string, info: ResourceInfo): (object: KubeObject) => boolean;
-  table(info: ResourceInfo, objects: KubeObject[], includeObject: 'None' | 'Metadata' | 'Object'): { columnDefinitions: TableColumn[]; rows: TableRow[] };
+  table(
+    info: ResourceInfo,
+    objects: KubeObject[],
+    includeObject: 'None' | 'Metadata' | 'Object',
+  ): { columnDefinitions: TableColumn[]; rows: TableRow[] };
   toVersion(info: ResourceInfo, object: KubeObject): KubeObject;
   applyPatch(current: KubeObject, patchType: string, patch: unknown): unknown;
 }
 
 /** Resources whose DELETE answers a Status instead of the deleted object (their registries' ReturnDeletedObject is false). */
-const DELETE_RETURNS_STATUS = new Set(['/Event', 'events.k8s.io/Event', '/Endpoints', 'coordination.k8s.io/Lease', '/ConfigMap', '/Secret', '/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/RoleBinding', 'rbac.authorization.k8s.io/ClusterRoleBinding', '/LimitRange', 'networking.k8s.io/NetworkPolicy', 'storage.k8s.io/StorageClass', 'networking.k8s.io/IngressClass', 'discovery.k8s.io/EndpointSlice', 'apps/ControllerRevision', '/PodTemplate']);
+const DELETE_RETURNS_STATUS = new Set([
+  '/Event',
+  'events.k8s.io/Event',
+  '/Endpoints',
+  'coordination.k8s.io/Lease',
+  '/ConfigMap',
+  '/Secret',
+  '/ServiceAccount',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  '/LimitRange',
+  'networking.k8s.io/NetworkPolicy',
+  'storage.k8s.io/StorageClass',
+  'networking.k8s.io/IngressClass',
+  'discovery.k8s.io/EndpointSlice',
+  'apps/ControllerRevision',
+  '/PodTemplate',
+]);
 
 export class ListView {
   constructor(private readonly deps: ViewDeps) {}
@@ -40,7 +64,8 @@ export class ListView {
     const labels = labelSelector ? this.deps.labelMatcher(labelSelector) : undefined;
     const fields = fieldSelector ? this.deps.fieldMatcher(fieldSelector, info) : undefined;
     if (!labels && !fields) return () => true;
-    return (object) => (!labels || labels(object.metadata.labels ?? {})) && (!fields || fields(object));
+    return (object) =>
+      (!labels || labels(object.metadata.labels ?? {})) && (!fields || fields(object));
   }
 
   deleteReturnsStatus(info: ResourceInfo): boolean {
@@ -50,22 +75,40 @@ export class ListView {
   private includeObject(params: URLSearchParams): 'None' | 'Metadata' | 'Object' {
     const value = params.get('includeObject') ?? 'Metadata';
     if (value !== 'None' && value !== 'Metadata' && value !== 'Object') {
-      throw badRequest(`includeObject: Unsupported value: "${value}": supported values: "Metadata", "None", "Object"`);
+      throw badRequest(
+        `includeObject: Unsupported value: "${value}": supported values: "Metadata", "None", "Object"`,
+      );
     }
     return value;
   }
 
-  renderOne(info: ResourceInfo, object: KubeObject, rendering: Rendering, params: URLSearchParams): unknown {
+  renderOne(
+    info: ResourceInfo,
+    object: KubeObject,
+    rendering: Rendering,
+    params: URLSearchParams,
+  ): unknown {
     const versioned = this.deps.toVersion(info, object);
     if (rendering.as === 'Table') {
       const table = this.deps.table(info, [versioned], this.includeObject(params));
-      return { kind: 'Table', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: { resourceVersion: object.metadata.resourceVersion }, ...table };
+      return {
+        kind: 'Table',
+        apiVersion: `meta.k8s.io/${rendering.version}`,
+        metadata: { resourceVersion: object.metadata.resourceVersion },
+        ...table,
+      };
     }
     if (rendering.as === 'PartialObjectMetadata') return partial(versioned, rendering.version);
     return versioned;
   }
 
-  renderWatchObject(info: ResourceInfo, object: KubeObject, rendering: Rendering, params: URLSearchParams, withColumns: boolean): unknown {
+  renderWatchObject(
+    info: ResourceInfo,
+    object: KubeObject,
+    rendering: Rendering,
+    params: URLSearchParams,
+    withColumns: boolean,
+  ): unknown {
     const versioned = this.deps.toVersion(info, object);
     if (rendering.as === 'Table') {
       const table = this.deps.table(info, [versioned], this.includeObject(params));
@@ -81,7 +124,15 @@ export class ListView {
     return versioned;
   }
 
-  renderList(info: ResourceInfo, objects: KubeObject[], resourceVersion: string, next: string, remaining: number | undefined, rendering: Rendering, params: URLSearchParams): unknown {
+  renderList(
+    info: ResourceInfo,
+    objects: KubeObject[],
+    resourceVersion: string,
+    next: string,
+    remaining: number | undefined,
+    rendering: Rendering,
+    params: URLSearchParams,
+  ): unknown {
     const metadata: Record<string, unknown> = { resourceVersion };
     if (next) metadata.continue = next;
     if (remaining !== undefined && next) metadata.remainingItemCount = remaining;
@@ -91,9 +142,22 @@ export class ListView {
       return { kind: 'Table', apiVersion: `meta.k8s.io/${rendering.version}`, metadata, ...table };
     }
     if (rendering.as === 'PartialObjectMetadata') {
-      return { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${rendering.version}`, metadata, items: items.map((item) => partial(item, rendering.version)) };
+      return {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: `meta.k8s.io/${rendering.version}`,
+        metadata,
+        items: items.map((item) => partial(item, rendering.version)),
+      };
     }
-    return { kind: info.listKind, apiVersion: apiVersionOf(info.group, info.version), metadata, items };
+    // Items are the store's frozen objects (or conversions): reuse their cached JSON text.
+    const head = JSON.stringify({
+      kind: info.listKind,
+      apiVersion: apiVersionOf(info.group, info.version),
+      metadata,
+    });
+    return new RawJson(
+      `${head.slice(0, -1)},"items":[${items.map((item) => jsonText(item)).join(',')}]}`,
+    );
   }
 
   patchScale(current: KubeObject, patchType: string, patch: unknown): unknown {
@@ -102,5 +166,9 @@ export class ListView {
 }
 
 function partial(object: KubeObject, version: string): unknown {
-  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: object.metadata,
+  };
 }

@@ -14,14 +14,16 @@ export function boolParam(params: URLSearchParams, name: string): boolean | unde
 export function intParam(params: URLSearchParams, name: string): number | undefined {
   const value = params.get(name);
   if (value === null || value === '') return undefined;
-  if (!/^-?\d+$/.test(value)) throw badRequest(`invalid integer value for ${name}: ${JSON.stringify(value)}`);
+  if (!/^-?\d+$/.test(value))
+    throw badRequest(`invalid integer value for ${name}: ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 export function dryRunParam(params: URLSearchParams): boolean {
   const values = params.getAll('dryRun');
   for (const value of values) {
-    if (value !== 'All') throw badRequest(`dryRun: Unsupported value: "${value}": supported values: "All"`);
+    if (value !== 'All')
+      throw badRequest(`dryRun: Unsupported value: "${value}": supported values: "All"`);
   }
   return values.length > 0;
 }
@@ -30,17 +32,26 @@ export function fieldValidationParam(params: URLSearchParams): FieldValidation {
   const value = params.get('fieldValidation');
   if (value === null || value === '') return 'Warn';
   if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
-  throw badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
+  throw badRequest(
+    `fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`,
+  );
 }
 
 /** The default field manager kube-apiserver derives from the User-Agent (its part before '/'). */
-export function fieldManagerParam(params: URLSearchParams, userAgent: string | undefined, required: boolean): string {
+export function fieldManagerParam(
+  params: URLSearchParams,
+  userAgent: string | undefined,
+  required: boolean,
+): string {
   const value = params.get('fieldManager');
   if (value) {
     if (value.length > 128) throw badRequest('fieldManager: Too long: must have at most 128 bytes');
     return value;
   }
-  if (required) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  if (required)
+    throw badRequest(
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   const agent = (userAgent ?? '').split('/')[0].trim();
   return agent ? agent.slice(0, 128) : 'unknown';
 }

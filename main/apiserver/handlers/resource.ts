@@ -15,13 +15,20 @@ import type { UserInfo } from '../../api/user.ts';
 import type { Store } from '../../store/types.ts';
 import type { RequestInfo } from '../http/request-info.ts';
 import { decodeBody, findDuplicateJsonFields, mediaTypeOf, readBody } from '../http/body.ts';
+import { PROTOBUF_MEDIA_TYPE } from '../protobuf/decode.ts';
 import { addWarnings, sendJson } from '../http/respond.ts';
 import { renderingFor } from '../http/negotiate.ts';
 import type { ObjectRegistry, WriteOptions } from '../registry/rest.ts';
 import type { ResourceCatalog } from '../registry/catalog.ts';
 import { apiVersionOf, type ResourceInfo } from '../registry/resources.ts';
 import { storageKey, storagePrefix } from '../registry/keys.ts';
-import { boolParam, dryRunParam, fieldManagerParam, fieldValidationParam, intParam } from './query.ts';
+import {
+  boolParam,
+  dryRunParam,
+  fieldManagerParam,
+  fieldValidationParam,
+  intParam,
+} from './query.ts';
 import { checkWatchParameters, serveWatch, type WatchHandle } from './watch.ts';
 import { fromScale, toScale } from './scale.ts';
 import type { ListView } from './list-view.ts';
@@ -63,15 +70,28 @@ export interface ResourceHandlerDeps {
 export class ResourceHandler {
   constructor(private readonly deps: ResourceHandlerDeps) {}
 
-  async handle(request: RequestInfo, url: URL, user: UserInfo, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(
+    request: RequestInfo,
+    url: URL,
+    user: UserInfo,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const { catalog } = this.deps;
     const info = catalog.lookup(request.apiGroup, request.apiVersion, request.resource);
     if (!info) {
       const known = catalog.groups().get(request.apiGroup)?.includes(request.apiVersion);
-      throw new StatusError(404, 'NotFound', known ? `the server could not find the requested resource` : `the server could not find the requested resource`, {
-        group: request.apiGroup || undefined,
-        kind: request.resource,
-      });
+      throw new StatusError(
+        404,
+        'NotFound',
+        known
+          ? `the server could not find the requested resource`
+          : `the server could not find the requested resource`,
+        {
+          group: request.apiGroup || undefined,
+          kind: request.resource,
+        },
+      );
     }
     const namespace = info.namespaced ? request.namespace : '';
     if (info.namespaced && request.namespace === '' && request.name) {
@@ -84,16 +104,22 @@ export class ResourceHandler {
       if (!info.subresources.includes(request.subresource)) {
         throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       }
-      const special = this.deps.subresources.get(`${info.group}/${info.plural}/${request.subresource}`);
+      const special = this.deps.subresources.get(
+        `${info.group}/${info.plural}/${request.subresource}`,
+      );
       if (special) return special(ctx, req, res);
-      if (request.subresource === 'status') return this.handleObject(ctx, method, req, res, 'status');
-      if (request.subresource === 'scale' && info.scale) return this.handleScale(ctx, method, req, res);
-      if (request.subresource === 'finalize' && method === 'PUT') return this.handleObject(ctx, method, req, res, 'finalize');
+      if (request.subresource === 'status')
+        return this.handleObject(ctx, method, req, res, 'status');
+      if (request.subresource === 'scale' && info.scale)
+        return this.handleScale(ctx, method, req, res);
+      if (request.subresource === 'finalize' && method === 'PUT')
+        return this.handleObject(ctx, method, req, res, 'finalize');
       throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     }
     if (info.createOnly) {
       const handler = this.deps.virtual.get(`${info.group}/${info.plural}`);
-      if (method !== 'POST' || !handler) throw methodNotAllowed('the server does not allow this method on the requested resource');
+      if (method !== 'POST' || !handler)
+        throw methodNotAllowed('the server does not allow this method on the requested resource');
       return handler(ctx, req, res);
     }
     if (!request.name) {
@@ -113,7 +139,13 @@ export class ResourceHandler {
     return this.handleObject(ctx, method, req, res, '');
   }
 
-  private async handleObject(ctx: ResourceContext, method: string, req: IncomingMessage, res: ServerResponse, subresource: string): Promise<void> {
+  private async handleObject(
+    ctx: ResourceContext,
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    subresource: string,
+  ): Promise<void> {
     switch (method) {
       case 'GET':
       case 'HEAD':
@@ -176,7 +208,19 @@ export class ResourceHandler {
       }
       selected.push(object);
     }
-    sendJson(res, 200, this.deps.view.renderList(ctx.info, selected, String(listRevision), next, remaining, rendering, params));
+    sendJson(
+      res,
+      200,
+      this.deps.view.renderList(
+        ctx.info,
+        selected,
+        String(listRevision),
+        next,
+        remaining,
+        rendering,
+        params,
+      ),
+    );
   }
 
   private watch(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): void {
@@ -194,7 +238,8 @@ export class ResourceHandler {
     }
     const timeout = intParam(params, 'timeoutSeconds');
     const min = this.deps.minRequestTimeoutSeconds;
-    const timeoutSeconds = timeout !== undefined && timeout > 0 ? timeout : Math.floor(min * (1 + Math.random()));
+    const timeoutSeconds =
+      timeout !== undefined && timeout > 0 ? timeout : Math.floor(min * (1 + Math.random()));
     const apiVersion = apiVersionOf(ctx.info.group, ctx.info.version);
     let firstRow = true;
     const handle = serveWatch(this.deps.store, res, {
@@ -206,7 +251,13 @@ export class ResourceHandler {
       timeoutSeconds,
       matches,
       render: (object) => {
-        const rendered = this.deps.view.renderWatchObject(ctx.info, object, rendering, params, firstRow);
+        const rendered = this.deps.view.renderWatchObject(
+          ctx.info,
+          object,
+          rendering,
+          params,
+          firstRow,
+        );
         if (rendering.as === 'Table') firstRow = false;
         return rendered;
       },
@@ -214,7 +265,13 @@ export class ResourceHandler {
         const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
         if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
         if (rendering.as === 'Table') {
-          return { kind: 'Table', apiVersion: `meta.k8s.io/${rendering.version}`, metadata, columnDefinitions: [], rows: [] };
+          return {
+            kind: 'Table',
+            apiVersion: `meta.k8s.io/${rendering.version}`,
+            metadata,
+            columnDefinitions: [],
+            rows: [],
+          };
         }
         return { kind: ctx.info.kind, apiVersion, metadata };
       },
@@ -225,10 +282,24 @@ export class ResourceHandler {
 
   // ---- writes ----------------------------------------------------------------------------
 
-  private async readObjectBody(req: IncomingMessage, options: { fieldValidation: string }, warnings: string[]): Promise<unknown> {
+  private async readObjectBody(
+    req: IncomingMessage,
+    options: { fieldValidation: string },
+    warnings: string[],
+  ): Promise<unknown> {
     const media = mediaTypeOf(req.headers['content-type']);
-    if (media && media !== 'application/json' && media !== 'application/yaml' && media !== '*/*') {
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    if (
+      media &&
+      media !== 'application/json' &&
+      media !== 'application/yaml' &&
+      media !== '*/*' &&
+      media !== PROTOBUF_MEDIA_TYPE
+    ) {
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+      );
     }
     const body = await readBody(req);
     const value = decodeBody(body, req.headers['content-type']);
@@ -236,16 +307,26 @@ export class ResourceHandler {
     return value;
   }
 
-  private checkDuplicates(body: Buffer, media: string, options: { fieldValidation: string }, warnings: string[]): void {
+  private checkDuplicates(
+    body: Buffer,
+    media: string,
+    options: { fieldValidation: string },
+    warnings: string[],
+  ): void {
     if (options.fieldValidation === 'Ignore' || (media !== '' && !media.includes('json'))) return;
     const duplicates = findDuplicateJsonFields(body.toString('utf8'));
     if (!duplicates.length) return;
     const messages = duplicates.map((path) => `duplicate field "${path}"`);
-    if (options.fieldValidation === 'Strict') throw badRequest(`strict decoding error: ${messages.join(', ')}`);
+    if (options.fieldValidation === 'Strict')
+      throw badRequest(`strict decoding error: ${messages.join(', ')}`);
     warnings.push(...messages);
   }
 
-  private writeOptions(ctx: ResourceContext, req: IncomingMessage, applyPatch = false): WriteOptions {
+  private writeOptions(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    applyPatch = false,
+  ): WriteOptions {
     const params = ctx.url.searchParams;
     return {
       dryRun: dryRunParam(params),
@@ -255,47 +336,124 @@ export class ResourceHandler {
     };
   }
 
-  private async create(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!ctx.info.verbs.includes('create')) throw methodNotAllowed('the server does not allow this method on the requested resource');
-    if (ctx.info.namespaced && !ctx.namespace) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+  private async create(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (!ctx.info.verbs.includes('create'))
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
+    if (ctx.info.namespaced && !ctx.namespace)
+      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const options = this.writeOptions(ctx, req);
     const warnings: string[] = [];
     const body = await this.readObjectBody(req, options, warnings);
     const result = await this.deps.registry.create(ctx.info, ctx.namespace, body, options);
     addWarnings(res, [...warnings, ...result.warnings]);
-    sendJson(res, 201, this.deps.view.renderOne(ctx.info, result.object, renderingFor(req.headers.accept), ctx.url.searchParams));
+    sendJson(
+      res,
+      201,
+      this.deps.view.renderOne(
+        ctx.info,
+        result.object,
+        renderingFor(req.headers.accept),
+        ctx.url.searchParams,
+      ),
+    );
   }
 
-  private async update(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse, subresource: string): Promise<void> {
-    const options = { ...this.writeOptions(ctx, req), subresource: subresource === 'finalize' ? '' : subresource || undefined };
+  private async update(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    subresource: string,
+  ): Promise<void> {
+    const options = {
+      ...this.writeOptions(ctx, req),
+      subresource: subresource === 'finalize' ? '' : subresource || undefined,
+    };
     const warnings: string[] = [];
     const body = await this.readObjectBody(req, options, warnings);
-    const result = await this.deps.registry.update(ctx.info, ctx.namespace, ctx.request.name, body, options);
+    const result = await this.deps.registry.update(
+      ctx.info,
+      ctx.namespace,
+      ctx.request.name,
+      body,
+      options,
+    );
     addWarnings(res, [...warnings, ...result.warnings]);
-    sendJson(res, result.created ? 201 : 200, this.deps.view.renderOne(ctx.info, result.object, renderingFor(req.headers.accept), ctx.url.searchParams));
+    sendJson(
+      res,
+      result.created ? 201 : 200,
+      this.deps.view.renderOne(
+        ctx.info,
+        result.object,
+        renderingFor(req.headers.accept),
+        ctx.url.searchParams,
+      ),
+    );
   }
 
-  private async patch(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse, subresource: string): Promise<void> {
+  private async patch(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    subresource: string,
+  ): Promise<void> {
     const patchType = mediaTypeOf(req.headers['content-type']);
     if (!PATCH_TYPES.includes(patchType) || patchType === 'application/apply-patch+cbor') {
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 4).join(', ')}`);
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.slice(0, 4).join(', ')}`,
+      );
     }
     if (patchType === 'application/strategic-merge-patch+json' && ctx.info.custom) {
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
     }
     const isApply = patchType === 'application/apply-patch+yaml';
-    const options = { ...this.writeOptions(ctx, req, isApply), subresource: subresource || undefined, force: boolParam(ctx.url.searchParams, 'force') ?? false };
-    if (!isApply && ctx.url.searchParams.has('force')) throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+    const options = {
+      ...this.writeOptions(ctx, req, isApply),
+      subresource: subresource || undefined,
+      force: boolParam(ctx.url.searchParams, 'force') ?? false,
+    };
+    if (!isApply && ctx.url.searchParams.has('force'))
+      throw badRequest('force: Forbidden: may not be specified for non-apply patch');
     const body = await readBody(req);
-    const patch = isApply ? decodeBody(body, 'application/yaml') : decodeBody(body, 'application/json');
+    const patch = isApply
+      ? decodeBody(body, 'application/yaml')
+      : decodeBody(body, 'application/json');
     const warnings: string[] = [];
     if (!isApply) this.checkDuplicates(body, 'application/json', options, warnings);
-    const result = await this.deps.registry.patch(ctx.info, ctx.namespace, ctx.request.name, patchType, patch, options);
+    const result = await this.deps.registry.patch(
+      ctx.info,
+      ctx.namespace,
+      ctx.request.name,
+      patchType,
+      patch,
+      options,
+    );
     addWarnings(res, [...warnings, ...result.warnings]);
-    sendJson(res, result.created ? 201 : 200, this.deps.view.renderOne(ctx.info, result.object, renderingFor(req.headers.accept), ctx.url.searchParams));
+    sendJson(
+      res,
+      result.created ? 201 : 200,
+      this.deps.view.renderOne(
+        ctx.info,
+        result.object,
+        renderingFor(req.headers.accept),
+        ctx.url.searchParams,
+      ),
+    );
   }
 
-  private async deleteOptions(ctx: ResourceContext, req: IncomingMessage): Promise<Parameters<ObjectRegistry['delete']>[3]> {
+  private async deleteOptions(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+  ): Promise<Parameters<ObjectRegistry['delete']>[3]> {
     const params = ctx.url.searchParams;
     let body: Record<string, unknown> = {};
     const raw = await readBody(req);
@@ -304,24 +462,50 @@ export class ResourceHandler {
       if (!isPlainObject(decoded)) throw badRequest('DeleteOptions must be an object');
       body = decoded;
     }
-    const grace = intParam(params, 'gracePeriodSeconds') ?? (typeof body.gracePeriodSeconds === 'number' ? body.gracePeriodSeconds : undefined);
-    const propagation = params.get('propagationPolicy') ?? (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : undefined);
-    const orphan = boolParam(params, 'orphanDependents') ?? (typeof body.orphanDependents === 'boolean' ? body.orphanDependents : undefined);
-    if (propagation !== undefined && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
-      throw invalid('DeleteOptions', '', '', [fieldErrors.notSupported('propagationPolicy', propagation, ['Foreground', 'Background', 'Orphan'])]);
+    const grace =
+      intParam(params, 'gracePeriodSeconds') ??
+      (typeof body.gracePeriodSeconds === 'number' ? body.gracePeriodSeconds : undefined);
+    const propagation =
+      params.get('propagationPolicy') ??
+      (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : undefined);
+    const orphan =
+      boolParam(params, 'orphanDependents') ??
+      (typeof body.orphanDependents === 'boolean' ? body.orphanDependents : undefined);
+    if (
+      propagation !== undefined &&
+      !['Orphan', 'Background', 'Foreground'].includes(propagation)
+    ) {
+      throw invalid('DeleteOptions', '', '', [
+        fieldErrors.notSupported('propagationPolicy', propagation, [
+          'Foreground',
+          'Background',
+          'Orphan',
+        ]),
+      ]);
     }
     if (propagation !== undefined && orphan !== undefined) {
-      throw invalid('DeleteOptions', '', '', [fieldErrors.invalid('propagationPolicy', propagation, 'orphanDependents and deletionPropagation cannot be both set')]);
+      throw invalid('DeleteOptions', '', '', [
+        fieldErrors.invalid(
+          'propagationPolicy',
+          propagation,
+          'orphanDependents and deletionPropagation cannot be both set',
+        ),
+      ]);
     }
     if (grace !== undefined && grace < 0) {
-      throw invalid('DeleteOptions', '', '', [fieldErrors.invalid('gracePeriodSeconds', grace, 'must be greater than or equal to 0')]);
+      throw invalid('DeleteOptions', '', '', [
+        fieldErrors.invalid('gracePeriodSeconds', grace, 'must be greater than or equal to 0'),
+      ]);
     }
-    const dryRun = dryRunParam(params) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
+    const dryRun =
+      dryRunParam(params) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
     const pre = isPlainObject(body.preconditions) ? body.preconditions : {};
     return {
       dryRun,
       gracePeriodSeconds: grace,
-      propagationPolicy: (propagation ?? (orphan === true ? 'Orphan' : orphan === false ? 'Background' : undefined)) as 'Orphan' | 'Background' | 'Foreground' | undefined,
+      propagationPolicy: (propagation ??
+        (orphan === true ? 'Orphan' : orphan === false ? 'Background' : undefined)) as
+        'Orphan' | 'Background' | 'Foreground' | undefined,
       preconditions: {
         uid: typeof pre.uid === 'string' ? pre.uid : undefined,
         resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
@@ -330,46 +514,94 @@ export class ResourceHandler {
     };
   }
 
-  private async delete(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async delete(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const options = await this.deleteOptions(ctx, req);
-    const { object, deleted } = await this.deps.registry.delete(ctx.info, ctx.namespace, ctx.request.name, options);
+    const { object, deleted } = await this.deps.registry.delete(
+      ctx.info,
+      ctx.namespace,
+      ctx.request.name,
+      options,
+    );
     // kube answers 202 while deletion waits on finalizers or graceful termination, 200 once gone.
-    const rendered = this.deps.view.renderOne(ctx.info, object, renderingFor(req.headers.accept), ctx.url.searchParams);
+    const rendered = this.deps.view.renderOne(
+      ctx.info,
+      object,
+      renderingFor(req.headers.accept),
+      ctx.url.searchParams,
+    );
     if (deleted && this.deps.view.deleteReturnsStatus(ctx.info)) {
       sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',
         metadata: {},
         status: 'Success',
-        details: { name: ctx.request.name, group: ctx.info.group, kind: ctx.info.plural, uid: object.metadata.uid },
+        details: {
+          name: ctx.request.name,
+          group: ctx.info.group,
+          kind: ctx.info.plural,
+          uid: object.metadata.uid,
+        },
       });
       return;
     }
     sendJson(res, deleted ? 200 : 202, rendered);
   }
 
-  private async deleteCollection(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!ctx.info.verbs.includes('deletecollection')) throw methodNotAllowed('the server does not allow this method on the requested resource');
+  private async deleteCollection(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (!ctx.info.verbs.includes('deletecollection'))
+      throw methodNotAllowed('the server does not allow this method on the requested resource');
     const options = await this.deleteOptions(ctx, req);
     const matches = this.deps.view.matcher(ctx.info, ctx.url.searchParams);
-    const { items, revision } = this.deps.store.list(storagePrefix(ctx.info, ctx.namespace || undefined));
+    const { items, revision } = this.deps.store.list(
+      storagePrefix(ctx.info, ctx.namespace || undefined),
+    );
     const deleted: KubeObject[] = [];
     for (const object of items) {
       if (!matches(object)) continue;
       try {
-        const result = await this.deps.registry.delete(ctx.info, object.metadata.namespace ?? '', object.metadata.name ?? '', options);
+        const result = await this.deps.registry.delete(
+          ctx.info,
+          object.metadata.namespace ?? '',
+          object.metadata.name ?? '',
+          options,
+        );
         deleted.push(result.object);
       } catch (err) {
         if (err instanceof StatusError && err.code === 404) continue;
         throw err;
       }
     }
-    sendJson(res, 200, this.deps.view.renderList(ctx.info, deleted, String(revision), '', undefined, { as: 'object' }, ctx.url.searchParams));
+    sendJson(
+      res,
+      200,
+      this.deps.view.renderList(
+        ctx.info,
+        deleted,
+        String(revision),
+        '',
+        undefined,
+        { as: 'object' },
+        ctx.url.searchParams,
+      ),
+    );
   }
 
   // ---- /scale ----------------------------------------------------------------------------
 
-  private async handleScale(ctx: ResourceContext, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleScale(
+    ctx: ResourceContext,
+    method: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const scale = ctx.info.scale!;
     const builtin = !ctx.info.custom;
     const { registry } = this.deps;
@@ -386,21 +618,32 @@ export class ResourceHandler {
     } else if (method === 'PATCH') {
       const patchType = mediaTypeOf(req.headers['content-type']);
       const current = toScale(registry.get(ctx.info, ctx.namespace, name), scale, builtin);
-      const body = decodeBody(await readBody(req), patchType === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
+      const body = decodeBody(
+        await readBody(req),
+        patchType === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json',
+      );
       scaleBody = this.deps.view.patchScale(current, patchType, body);
     } else {
       throw methodNotAllowed('the server does not allow this method on the requested resource');
     }
     const spec = isPlainObject(scaleBody) && isPlainObject(scaleBody.spec) ? scaleBody.spec : {};
     const replicas = spec.replicas;
-    if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
+    if (
+      replicas !== undefined &&
+      (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+    ) {
       throw invalid('Scale', 'autoscaling', name, [
-        typeof replicas === 'number' ? fieldErrors.invalid('spec.replicas', replicas, 'must be greater than or equal to 0') : fieldErrors.typeInvalid('spec.replicas', replicas, 'must be an integer'),
+        typeof replicas === 'number'
+          ? fieldErrors.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')
+          : fieldErrors.typeInvalid('spec.replicas', replicas, 'must be an integer'),
       ]);
     }
     const current = registry.get(ctx.info, ctx.namespace, name);
     const updated = fromScale(current, scaleBody, scale);
-    const result = await registry.update(ctx.info, ctx.namespace, name, updated, { ...options, subresource: 'scale' });
+    const result = await registry.update(ctx.info, ctx.namespace, name, updated, {
+      ...options,
+      subresource: 'scale',
+    });
     sendJson(res, 200, toScale(result.object, scale, builtin));
   }
 }
@@ -427,11 +670,21 @@ function encodeContinue(rv: number, start: string): string {
 
 function decodeContinue(token: string): { rv: number; start: string } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
-    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') throw new Error('bad');
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
+    if (
+      parsed.v !== 'meta.k8s.io/v1' ||
+      typeof parsed.rv !== 'number' ||
+      typeof parsed.start !== 'string'
+    )
+      throw new Error('bad');
     return { rv: parsed.rv, start: parsed.start };
   } catch {
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
 }
-

@@ -52,7 +52,9 @@ export function toScale(object: KubeObject, scale: ScaleSubresource, builtin: bo
     : scale.labelSelectorPath
       ? readPath(object, scale.labelSelectorPath)
       : undefined;
-  const status: Record<string, unknown> = { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0 };
+  const status: Record<string, unknown> = {
+    replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
+  };
   if (typeof selector === 'string' && selector) status.selector = selector;
   return {
     kind: 'Scale',
@@ -70,13 +72,20 @@ export function toScale(object: KubeObject, scale: ScaleSubresource, builtin: bo
 }
 
 /** Applies a Scale written by a client to a copy of the object. */
-export function fromScale(object: KubeObject, scaleObject: unknown, scale: ScaleSubresource): KubeObject {
+export function fromScale(
+  object: KubeObject,
+  scaleObject: unknown,
+  scale: ScaleSubresource,
+): KubeObject {
   if (!isPlainObject(scaleObject)) throw badRequest('the body of the request was not a Scale');
   const spec = isPlainObject(scaleObject.spec) ? scaleObject.spec : {};
   const replicas = spec.replicas ?? 0;
   const copy = structuredClone(object);
   writePath(copy, scale.specReplicasPath, replicas);
   const meta = isPlainObject(scaleObject.metadata) ? scaleObject.metadata : {};
-  copy.metadata.resourceVersion = typeof meta.resourceVersion === 'string' && meta.resourceVersion ? meta.resourceVersion : undefined;
+  copy.metadata.resourceVersion =
+    typeof meta.resourceVersion === 'string' && meta.resourceVersion
+      ? meta.resourceVersion
+      : undefined;
   return copy;
 }

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/types.ts';
 import { StatusError, expired } from '../../api/status.ts';
 import { StoreError, type Store, type StoreEvent } from '../../store/types.ts';
+import { jsonText } from '../http/json-text.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -25,23 +26,70 @@ export interface WatchRequest {
 }
 
 /** Validates the WatchList parameter combination the way kube-apiserver does (422 otherwise). */
-export function checkWatchParameters(req: Pick<WatchRequest, 'sendInitialEvents' | 'resourceVersionMatch' | 'allowBookmarks'>, isWatch: boolean): void {
+export function checkWatchParameters(
+  req: Pick<WatchRequest, 'sendInitialEvents' | 'resourceVersionMatch' | 'allowBookmarks'>,
+  isWatch: boolean,
+): void {
   if (req.sendInitialEvents !== undefined) {
-    if (!isWatch) throw new StatusError(422, 'Invalid', 'sendInitialEvents is forbidden for list', { causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents is forbidden for list', field: 'sendInitialEvents' }] });
-    if (req.resourceVersionMatch !== 'NotOlderThan') {
-      throw new StatusError(422, 'Invalid', "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan", {
-        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan', field: 'resourceVersionMatch' }],
+    if (!isWatch)
+      throw new StatusError(422, 'Invalid', 'sendInitialEvents is forbidden for list', {
+        causes: [
+          {
+            reason: 'FieldValueForbidden',
+            message: 'Forbidden: sendInitialEvents is forbidden for list',
+            field: 'sendInitialEvents',
+          },
+        ],
       });
+    if (req.resourceVersionMatch !== 'NotOlderThan') {
+      throw new StatusError(
+        422,
+        'Invalid',
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+        {
+          causes: [
+            {
+              reason: 'FieldValueForbidden',
+              message:
+                'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+              field: 'resourceVersionMatch',
+            },
+          ],
+        },
+      );
     }
     if (!req.allowBookmarks) {
-      throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true', {
-        causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true', field: 'allowWatchBookmarks' }],
-      });
+      throw new StatusError(
+        422,
+        'Invalid',
+        'ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+        {
+          causes: [
+            {
+              reason: 'FieldValueForbidden',
+              message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+              field: 'allowWatchBookmarks',
+            },
+          ],
+        },
+      );
     }
   } else if (req.resourceVersionMatch && isWatch) {
-    throw new StatusError(422, 'Invalid', 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided', {
-      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided', field: 'resourceVersionMatch' }],
-    });
+    throw new StatusError(
+      422,
+      'Invalid',
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      {
+        causes: [
+          {
+            reason: 'FieldValueForbidden',
+            message:
+              'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+            field: 'resourceVersionMatch',
+          },
+        ],
+      },
+    );
   }
 }
 
@@ -65,7 +113,15 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
     const snapshot = store.list(req.prefix);
     snapshotRevision = snapshot.revision;
     if (rv !== '' && rv !== '0' && Number(rv) > snapshot.revision) {
-      throw new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${snapshot.revision}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      throw new StatusError(
+        504,
+        'Timeout',
+        `Too large resource version: ${rv}, current: ${snapshot.revision}`,
+        {
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        },
+      );
     }
     for (const object of snapshot.items) if (req.matches(object)) initial.push(object);
     fromRevision = snapshot.revision;
@@ -97,7 +153,9 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
 
   const write = (type: WatchEventType, object: unknown) => {
     if (closed) return;
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    const text =
+      typeof object === 'object' && object !== null ? jsonText(object) : JSON.stringify(object);
+    res.write(`{"type":"${type}","object":${text}}\n`);
   };
   const close = () => {
     if (closed) return;
@@ -115,12 +173,14 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
   try {
     subscription = store.watch(req.prefix, fromRevision, (event: StoreEvent) => {
       lastRevision = event.revision;
-      const translated = translate(event, req.matches);
+      const translated = translate(event, (object) => req.matches(object));
       if (translated) write(translated.type, req.render(translated.object, translated.type));
     });
   } catch (err) {
     if (err instanceof StoreError && err.kind === 'Expired') {
-      const status = expired(`too old resource version: ${fromRevision} (${store.oldestWatchableRevision})`).toStatus();
+      const status = expired(
+        `too old resource version: ${fromRevision} (${store.oldestWatchableRevision})`,
+      ).toStatus();
       write('ERROR', status);
       close();
       return { done, close };
@@ -143,7 +203,10 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
 }
 
 /** Filters an event through the selector, turning matches that start or stop into ADDED/DELETED. */
-function translate(event: StoreEvent, matches: (o: KubeObject) => boolean): { type: WatchEventType; object: KubeObject } | undefined {
+function translate(
+  event: StoreEvent,
+  matches: (o: KubeObject) => boolean,
+): { type: WatchEventType; object: KubeObject } | undefined {
   const now = matches(event.object);
   if (event.type === 'ADDED') return now ? { type: 'ADDED', object: event.object } : undefined;
   if (event.type === 'DELETED') {

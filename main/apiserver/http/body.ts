@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { StatusError, badRequest } from '../../api/status.ts';
+import { PROTOBUF_MEDIA_TYPE, decodeKubernetesProtobuf } from '../protobuf/decode.ts';
 
 /** kube-apiserver's default MaxRequestBodyBytes. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -27,7 +28,11 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 }
 
 function tooLarge(limit: number): StatusError {
-  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  return new StatusError(
+    413,
+    'RequestEntityTooLarge',
+    `Request entity too large: limit is ${limit}`,
+  );
 }
 
 export function mediaTypeOf(contentType: string | undefined): string {
@@ -37,9 +42,15 @@ export function mediaTypeOf(contentType: string | undefined): string {
 /** Decodes a JSON or YAML body into a value; names the line for malformed input. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const media = mediaTypeOf(contentType);
+  // kubectl's typed clients (create generators, auth can-i, create token) send protobuf.
+  if (media === PROTOBUF_MEDIA_TYPE) return decodeKubernetesProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the body of the request was empty');
-  if (media === 'application/yaml' || media === 'application/apply-patch+yaml' || media === 'text/yaml') {
+  if (
+    media === 'application/yaml' ||
+    media === 'application/apply-patch+yaml' ||
+    media === 'text/yaml'
+  ) {
     try {
       const docs = parseYamlDocument(text);
       return docs;
@@ -47,7 +58,9 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
       if (err instanceof StatusError) throw err;
       if (err instanceof YAMLParseError) {
         const line = err.linePos?.[0]?.line;
-        throw badRequest(`error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${err.message.split('\n')[0]}`);
+        throw badRequest(
+          `error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${err.message.split('\n')[0]}`,
+        );
       }
       throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
     }

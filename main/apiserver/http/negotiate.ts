@@ -18,7 +18,8 @@ export function renderingFor(accept: string | undefined): Rendering {
     const version = map.get('v');
     if (group !== 'meta.k8s.io' || (version !== 'v1' && version !== 'v1beta1')) continue;
     if (as === 'Table') return { as: 'Table', version };
-    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as: 'PartialObjectMetadata', version };
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList')
+      return { as: 'PartialObjectMetadata', version };
   }
   return { as: 'object' };
 }

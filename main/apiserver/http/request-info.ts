@@ -79,7 +79,8 @@ export function requestInfoFor(method: string, url: URL): RequestInfo {
   if (parts[0] === 'namespaces' && parts.length >= 2) {
     info.namespace = parts[1];
     // /namespaces/{name}/status and /finalize are the namespace's own subresources.
-    if (parts.length >= 3 && parts[2] !== 'status' && parts[2] !== 'finalize') parts = parts.slice(2);
+    if (parts.length >= 3 && parts[2] !== 'status' && parts[2] !== 'finalize')
+      parts = parts.slice(2);
   }
   info.resource = parts[0] ?? '';
   info.name = parts[1] ?? '';

@@ -2,6 +2,7 @@
 // (`299 - "message"`, as kube-apiserver's warning recorder emits them).
 import type { ServerResponse } from 'node:http';
 import { StatusError, internalError } from '../../api/status.ts';
+import { RawJson } from './json-text.ts';
 
 export function warningHeader(message: string): string {
   return `299 - ${JSON.stringify(message)}`;
@@ -15,7 +16,7 @@ export function addWarnings(res: ServerResponse, warnings: readonly string[]): v
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof RawJson ? body.text : JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
@@ -25,7 +26,10 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -40,6 +44,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  if (status.code === 429 && status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
+  if (status.code === 429 && status.details?.retryAfterSeconds)
+    res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   sendJson(res, status.code, status.toStatus());
 }

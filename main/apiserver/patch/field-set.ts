@@ -89,9 +89,20 @@ function valueJSON(v: JsonValue): string {
   return `{${keys.map((k) => `${goJSONString(k)}:${valueJSON(v[k])}`).join(',')}}`;
 }
 
+// Field ids are looked up constantly; keeping them avoids rebuilding (and rehashing) strings.
+const fieldIds = new Map<string, string>();
+
 /** The fieldsV1 key of a path element: `f:name`, `k:{"name":"app"}`, `v:"x"`, `i:0`. */
 export function serializePathElement(pe: PathElement): string {
-  if ('field' in pe) return `f:${pe.field}`;
+  if ('field' in pe) {
+    let id = fieldIds.get(pe.field);
+    if (id === undefined) {
+      if (fieldIds.size > 50_000) fieldIds.clear();
+      id = `f:${pe.field}`;
+      fieldIds.set(pe.field, id);
+    }
+    return id;
+  }
   if ('key' in pe)
     return `k:{${pe.key.map(([k, v]) => `${goJSONString(k)}:${valueJSON(v)}`).join(',')}}`;
   if ('value' in pe) return `v:${valueJSON(pe.value)}`;
@@ -168,29 +179,65 @@ export class FieldSet {
 
   /** Parses a managedFields entry's `fieldsV1`. Throws Error when it is malformed. */
   static fromFieldsV1(fields: JsonValue | undefined): FieldSet {
-    const set = new FieldSet();
-    if (fields === undefined || fields === null) return set;
+    if (fields === undefined || fields === null) return new FieldSet();
     if (!isJsonObject(fields)) throw new Error('fieldsV1 must be an object');
-    set.readFieldsV1(fields);
+    // Sets are never changed once built, so a parsed fieldsV1 object can be reused.
+    let set = parsed.get(fields);
+    if (!set) {
+      set = new FieldSet();
+      set.readFieldsV1(fields);
+      parsed.set(fields, set);
+    }
     return set;
   }
 
-  private readFieldsV1(fields: JsonObject): void {
-    for (const [k, v] of Object.entries(fields)) {
-      if (k === '.') continue;
-      const pe = parsePathElement(k);
-      if (!pe) continue;
-      if (!isJsonObject(v)) throw new Error(`fieldsV1 value for ${k} must be an object`);
-      const below = new FieldSet();
-      below.readFieldsV1(v);
-      const id = serializePathElement(pe);
-      // An element with nothing below it, or marked ".", is itself in the set.
-      if (below.empty() || Object.hasOwn(v, '.')) this.members.set(id, pe);
-      if (!below.empty()) {
-        const existing = this.children.get(id);
-        this.children.set(id, { pe, set: existing ? existing.set.union(below) : below });
-      }
+  equals(other: FieldSet): boolean {
+    if (this === other) return true;
+    if (this.members.size !== other.members.size || this.children.size !== other.children.size)
+      return false;
+    for (const id of this.members.keys()) if (!other.members.has(id)) return false;
+    for (const [id, c] of this.children) {
+      const o = other.children.get(id);
+      if (!o || !c.set.equals(o.set)) return false;
     }
+    return true;
+  }
+
+  /** Reads one level of fieldsV1; answers whether it added anything. */
+  private readFieldsV1(fields: JsonObject): boolean {
+    let added = false;
+    for (const k in fields) {
+      if (k === '.') continue;
+      const v = fields[k];
+      let pe: PathElement | undefined;
+      let id: string;
+      if (k.startsWith('f:')) {
+        pe = { field: k.slice(2) };
+        id = k;
+      } else {
+        pe = parsePathElement(k);
+        if (!pe) continue;
+        id = serializePathElement(pe);
+      }
+      if (!isJsonObject(v)) throw new Error(`fieldsV1 value for ${k} must be an object`);
+      let hasDot = false;
+      let hasChildren = false;
+      for (const ck in v) {
+        if (ck === '.') hasDot = true;
+        else hasChildren = true;
+      }
+      let below = false;
+      if (hasChildren) {
+        const existing = this.children.get(id);
+        const set = existing?.set ?? new FieldSet();
+        below = set.readFieldsV1(v);
+        if (below && !existing) this.children.set(id, { pe, set });
+      }
+      // An element with nothing below it, or marked ".", is itself in the set.
+      if (!below || hasDot) this.members.set(id, pe);
+      added = true;
+    }
+    return added;
   }
 
   /** The set below `pe`, created when missing (for building a set level by level). */
@@ -354,26 +401,33 @@ export class FieldSet {
 
   private emit(out: JsonObject, includeSelf: boolean): void {
     if (includeSelf && !this.empty()) out['.'] = {};
-    const members = this.memberElements();
-    const children = this.childEntries().filter((c) => !c.set.empty());
-    let mi = 0;
-    let ci = 0;
-    while (mi < members.length || ci < children.length) {
-      const c =
-        mi >= members.length
-          ? 1
-          : ci >= children.length
-            ? -1
-            : comparePathElements(members[mi], children[ci].pe);
-      if (c < 0) {
-        out[serializePathElement(members[mi++])] = {};
-      } else {
-        const child = children[ci++];
-        const obj: JsonObject = {};
-        child.set.emit(obj, c === 0);
-        if (c === 0) mi++;
-        out[serializePathElement(child.pe)] = obj;
+    type Entry = { id: string; pe: PathElement; member: boolean; set?: FieldSet };
+    const entries: Entry[] = [];
+    const byId = new Map<string, Entry>();
+    for (const [id, pe] of this.members) {
+      const e: Entry = { id, pe, member: true };
+      entries.push(e);
+      byId.set(id, e);
+    }
+    for (const [id, c] of this.children) {
+      if (c.set.empty()) continue;
+      const same = byId.get(id);
+      if (same) same.set = c.set;
+      else entries.push({ id, pe: c.pe, member: false, set: c.set });
+    }
+    entries.sort((a, b) =>
+      a.id.startsWith('f:') && b.id.startsWith('f:')
+        ? compareStrings(a.id, b.id)
+        : comparePathElements(a.pe, b.pe),
+    );
+    for (const e of entries) {
+      if (!e.set) {
+        out[e.id] = {};
+        continue;
       }
+      const obj: JsonObject = {};
+      e.set.emit(obj, e.member);
+      out[e.id] = obj;
     }
   }
 
@@ -383,3 +437,4 @@ export class FieldSet {
 }
 
 const EMPTY = new FieldSet();
+const parsed = new WeakMap<JsonObject, FieldSet>();

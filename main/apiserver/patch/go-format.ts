@@ -2,7 +2,6 @@
 // byte for byte like kube-apiserver's (fmt's %v/%q, reflect type names, encoding/json output).
 import type { JsonValue } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
-import type { StatusReason } from '../../api/status.ts';
 
 /** fmt %v of a float64: shortest digits, %e when the exponent is < -4 or >= 6 (strconv's 'g'). */
 function goFloat(n: number): string {
@@ -73,6 +72,8 @@ export function goQuote(s: string): string {
 
 /** A JSON string as Go's encoding/json writes it (HTML-safe escapes included). */
 export function goJSONString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
@@ -131,7 +132,7 @@ export function compareStrings(a: string, b: string): number {
  * code 500 and an empty reason, so kubectl prints `Error from server: <message>`.
  */
 export function unknownError(message: string): StatusError {
-  return new StatusError(500, '' as unknown as StatusReason, message);
+  return new StatusError(500, '', message);
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 } from './typed-value.ts';
 import type { Comparison } from './typed-value.ts';
 import { compareStrings, goJSON, goQuote, unknownError } from './go-format.ts';
-import { isJsonObject, jsonEqual } from './json-value.ts';
+import { cloneJson, isJsonObject, jsonEqual } from './json-value.ts';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Update entries kept per object before the oldest are merged into `ancient-changes`. */
@@ -475,14 +475,20 @@ export function apply(
   const own = after.fields.get(id);
   if (own) {
     const set = own.set.difference(STRIP);
+    const before = managed.fields.get(id);
+    // Re-applying the same fields keeps the stored encoding.
+    const raw =
+      before?.raw && before.apiVersion === own.apiVersion && before.set.equals(set)
+        ? before.raw
+        : undefined;
     if (set.empty()) after.fields.delete(id);
-    else after.fields.set(id, { set, apiVersion: own.apiVersion, applied: own.applied });
+    else after.fields.set(id, { set, apiVersion: own.apiVersion, applied: own.applied, raw });
   }
   if (result.changed) after.times.set(id, time);
   else if (!after.fields.has(id)) after.times.delete(id);
 
   let object = (
-    result.changed ? dropNulls(result.object) : (liveObj ?? result.object)
+    result.changed ? dropNulls(result.object) : cloneJson(liveObj ?? result.object)
   ) as JsonObject;
   if (manager === 'kubectl') object = syncLastApplied(object, applied);
   const entries = encodeManagedFields(after);
@@ -614,7 +620,8 @@ export function trackUpdate(
     managed = { fields: new Map(), times: new Map() };
   } else {
     try {
-      managed = decodeManagedFields(sent, false);
+      // Entries passed through unchanged from the live object keep their stored encoding.
+      managed = decodeManagedFields(sent, sent === oldObject?.metadata.managedFields);
     } catch {
       managed = { fields: new Map(), times: new Map() };
     }

@@ -319,7 +319,7 @@ describe('strategicMergePatch errors (as kube-apiserver answers them)', () => {
   it('answers 500 with Go formatting for an unknown $patch directive', () => {
     const err = statusOf(() => smp({ metadata: { labels: { $patch: 'foo', x: 'y' } } }));
     expect(err.code).toBe(500);
-    expect(err.toStatus().reason).toBe('');
+    expect(err.toStatus().reason).toBeUndefined();
     expect(err.message).toBe('unknown patch type: foo in map: map[$patch:foo x:y]');
   });
 

@@ -54,6 +54,38 @@ export function listItemElement(item: JsonValue, list: PatchSchema): PathElement
   return { value: item };
 }
 
+interface Item {
+  pe: PathElement;
+  id: string;
+}
+
+// The same list items are named several times per request (validation, field sets, merge,
+// compare); objects remember their element for the list schema that named them, checked
+// against the item's current key values in case it was changed in place.
+const itemCache = new WeakMap<object, { list: PatchSchema; keys: JsonValue[]; item: Item }>();
+
+function keyValues(item: JsonObject, list: PatchSchema): JsonValue[] {
+  const type = list.listType();
+  if (type.type !== 'map') return [];
+  return type.keys.map((k) => (Object.hasOwn(item, k) ? item[k] : '\u0000absent'));
+}
+
+/** listItemElement with its serialised form, cached for object items. */
+function itemOf(item: JsonValue, list: PatchSchema): Item {
+  if (isJsonObject(item)) {
+    const hit = itemCache.get(item);
+    const keys = keyValues(item, list);
+    if (hit && hit.list === list && hit.keys.every((v, i) => v === keys[i])) return hit.item;
+    const pe = listItemElement(item, list);
+    const named = { pe, id: serializePathElement(pe) };
+    if (keys.every((v) => v === null || typeof v !== 'object'))
+      itemCache.set(item, { list, keys, item: named });
+    return named;
+  }
+  const pe = listItemElement(item, list);
+  return { pe, id: serializePathElement(pe) };
+}
+
 function isAtomicList(schema: PatchSchema): boolean {
   return schema.listType().type === 'atomic';
 }
@@ -96,14 +128,14 @@ export function validateListKeys(
       const seen = new Set<string>();
       for (let i = 0; i < v.length; i++) {
         let pe: PathElement;
+        let id: string;
         try {
-          pe = listItemElement(v[i], s);
+          ({ pe, id } = itemOf(v[i], s));
         } catch (err) {
           if (!(err instanceof ItemError)) throw err;
           errors.push({ path: here(), message: `element ${i}: ${err.message}` });
           return;
         }
-        const id = serializePathElement(pe);
         if (seen.has(id) && !allowDuplicates) {
           errors.push({
             path: here(),
@@ -157,12 +189,12 @@ export function toFieldSet(value: JsonValue, schema: PatchSchema): FieldSet {
       const dups = new Set<string>();
       for (const item of v) {
         let ipe: PathElement | undefined;
+        let id: string | undefined;
         try {
-          ipe = listItemElement(item, s);
+          ({ pe: ipe, id } = itemOf(item, s));
         } catch {
           ipe = undefined;
         }
-        const id = ipe ? serializePathElement(ipe) : undefined;
         pes.push(ipe);
         ids.push(id);
         if (!ipe || id === undefined) continue;
@@ -213,12 +245,12 @@ function indexItems(
   const observed = new Map<string, JsonValue | undefined>();
   list.forEach((item, i) => {
     let pe: PathElement;
+    let id: string;
     try {
-      pe = listItemElement(item, schema);
+      ({ pe, id } = itemOf(item, schema));
     } catch (err) {
       throw new TypedValueError([{ path: '', message: `element ${i}: ${(err as Error).message}` }]);
     }
-    const id = serializePathElement(pe);
     if (observed.has(id)) {
       if (!allowDuplicates) {
         throw new TypedValueError([
@@ -370,10 +402,11 @@ export function compareObjects(
         let lv = lm?.[k];
         let rv = rm?.[k];
         // kube-apiserver's typed objects always hold some fields (zero values): absent ≠ added.
+        // (Only inside an object that exists on that side.)
         const zero = child.zeroValue();
         if (zero !== undefined) {
-          if (lv === undefined && rv !== undefined) lv = zero;
-          if (rv === undefined && lv !== undefined) rv = zero;
+          if (lv === undefined && lm && rv !== undefined) lv = zero;
+          if (rv === undefined && rm && lv !== undefined) rv = zero;
         }
         path.push({ field: k });
         walk(lv, rv, child);
@@ -401,12 +434,12 @@ export function compareObjects(
     ): void => {
       for (const item of list) {
         let pe: PathElement;
+        let id: string;
         try {
-          pe = listItemElement(item, s);
+          ({ pe, id } = itemOf(item, s));
         } catch {
           continue;
         }
-        const id = serializePathElement(pe);
         const seen = values.get(id);
         if (seen) {
           seen.push(item);
@@ -485,7 +518,7 @@ export function removeItems(
     for (const item of value) {
       let pe: PathElement;
       try {
-        pe = listItemElement(item, schema);
+        pe = itemOf(item, schema).pe;
       } catch {
         out.push(item);
         continue;

@@ -39,7 +39,8 @@ export class ResourceCatalog {
 
   private rebuild(): void {
     this.byPath.clear();
-    for (const info of this.all()) this.byPath.set(pathKey(info.group, info.version, info.plural), info);
+    for (const info of this.all())
+      this.byPath.set(pathKey(info.group, info.version, info.plural), info);
     this.generation++;
     for (const listener of this.changeListeners) listener();
   }
@@ -72,7 +73,9 @@ export class ResourceCatalog {
 
   /** The resource for a kind in a group/version (the first non-subresource match). */
   forKind(group: string, version: string, kind: string): ResourceInfo | undefined {
-    return this.all().find((info) => info.group === group && info.version === version && info.kind === kind);
+    return this.all().find(
+      (info) => info.group === group && info.version === version && info.kind === kind,
+    );
   }
 }
 

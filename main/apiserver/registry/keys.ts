@@ -7,5 +7,7 @@ export function storagePrefix(info: ResourceInfo, namespace?: string): string {
 }
 
 export function storageKey(info: ResourceInfo, namespace: string, name: string): string {
-  return info.namespaced ? `${storagePrefix(info, namespace)}${name}` : `${storagePrefix(info)}${name}`;
+  return info.namespaced
+    ? `${storagePrefix(info, namespace)}${name}`
+    : `${storagePrefix(info)}${name}`;
 }

@@ -50,7 +50,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function specPart(object: KubeObject): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
-    if (key !== 'metadata' && key !== 'status' && key !== 'apiVersion' && key !== 'kind') rest[key] = value;
+    if (key !== 'metadata' && key !== 'status' && key !== 'apiVersion' && key !== 'kind')
+      rest[key] = value;
   }
   return rest;
 }

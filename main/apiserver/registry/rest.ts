@@ -475,7 +475,7 @@ export class ObjectRegistry {
     const meta = isPlainObject(patched.metadata) ? patched.metadata : {};
     if (meta.name !== undefined && meta.name !== current.metadata.name) {
       throw badRequest(
-        `the name of the object (${String(meta.name)}) does not match the name on the URL (${current.metadata.name})`,
+        `the name of the object (${JSON.stringify(meta.name)}) does not match the name on the URL (${current.metadata.name})`,
       );
     }
     return this.decodeObject(info, patched, namespace, options, warnings);
@@ -583,7 +583,7 @@ export class ObjectRegistry {
   ): KubeObject {
     if (!isPlainObject(body))
       throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
-    const object = deepClone(body) as Record<string, unknown>;
+    const object: Record<string, unknown> = deepClone(body);
     const expectedApiVersion = apiVersionOf(info.group, info.version);
     if (object.kind === undefined || object.kind === '') object.kind = info.kind;
     if (object.apiVersion === undefined || object.apiVersion === '')
@@ -602,7 +602,7 @@ export class ObjectRegistry {
     }
     if (object.metadata === undefined || object.metadata === null) object.metadata = {};
     if (!isPlainObject(object.metadata)) throw badRequest('metadata must be an object');
-    const meta = object.metadata as Record<string, unknown>;
+    const meta = object.metadata;
     if (info.namespaced) {
       if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
         throw badRequest(

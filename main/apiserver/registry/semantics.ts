@@ -14,7 +14,12 @@ export interface Semantics {
   toVersion(info: ResourceInfo, stored: KubeObject): KubeObject;
   toStorage(info: ResourceInfo, object: KubeObject): KubeObject;
   prepareForCreate(info: ResourceInfo, object: KubeObject): void;
-  prepareForUpdate(info: ResourceInfo, object: KubeObject, old: KubeObject, subresource: string): void;
+  prepareForUpdate(
+    info: ResourceInfo,
+    object: KubeObject,
+    old: KubeObject,
+    subresource: string,
+  ): void;
   applyDefaults(info: ResourceInfo, object: KubeObject): void;
   validateCreate(info: ResourceInfo, object: KubeObject): FieldError[];
   validateUpdate(info: ResourceInfo, object: KubeObject, old: KubeObject): FieldError[];
@@ -24,7 +29,24 @@ export interface Semantics {
   /** Drops fields the schema does not know (built-in decoding and CRD structural pruning). */
   prune(info: ResourceInfo, object: KubeObject): void;
   applyPatch(info: ResourceInfo, current: KubeObject, patchType: string, patch: unknown): unknown;
-  serverSideApply(info: ResourceInfo, current: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, subresource?: string): KubeObject;
-  trackManagedFields(info: ResourceInfo, old: KubeObject | undefined, object: KubeObject, manager: string, subresource?: string): void;
-  deletionPlan(info: ResourceInfo, object: KubeObject, options: { gracePeriodSeconds?: number; propagationPolicy?: string }): DeletionPlan;
+  serverSideApply(
+    info: ResourceInfo,
+    current: KubeObject | undefined,
+    applied: KubeObject,
+    manager: string,
+    force: boolean,
+    subresource?: string,
+  ): KubeObject;
+  trackManagedFields(
+    info: ResourceInfo,
+    old: KubeObject | undefined,
+    object: KubeObject,
+    manager: string,
+    subresource?: string,
+  ): void;
+  deletionPlan(
+    info: ResourceInfo,
+    object: KubeObject,
+    options: { gracePeriodSeconds?: number; propagationPolicy?: string },
+  ): DeletionPlan;
 }

@@ -79,7 +79,10 @@ type Resources = { requests?: Record<string, unknown>; limits?: Record<string, u
 
 /** Pod QoS class (pkg/apis/core/helper/qos): Guaranteed, Burstable or BestEffort. */
 export function qosClassOf(pod: KubeObject): string {
-  const spec = (pod.spec ?? {}) as { containers?: { resources?: Resources }[]; initContainers?: { resources?: Resources }[] };
+  const spec = (pod.spec ?? {}) as {
+    containers?: { resources?: Resources }[];
+    initContainers?: { resources?: Resources }[];
+  };
   const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
   let anySet = false;
   let guaranteed = true;
@@ -90,7 +93,8 @@ export function qosClassOf(pod: KubeObject): string {
     for (const resource of ['cpu', 'memory']) {
       const limit = limits[resource];
       const request = requests[resource] ?? limit;
-      if (limit === undefined || String(request) !== String(limit)) guaranteed = false;
+      if (limit === undefined || JSON.stringify(request) !== JSON.stringify(limit))
+        guaranteed = false;
     }
   }
   if (!anySet) return 'BestEffort';

@@ -20,7 +20,13 @@ import type { AuthorizationAttributes, AuthorizationDecision } from '../auth/rba
 
 /** Node agents register here to serve a node's pod streams (log, exec, attach, portforward). */
 export interface NodeStreamServer {
-  serve(kind: 'log' | 'exec' | 'attach' | 'portforward', pod: KubeObject, ctx: ResourceContext, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  serve(
+    kind: 'log' | 'exec' | 'attach' | 'portforward',
+    pod: KubeObject,
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void>;
 }
 
 export const nodeStreamServers = new Map<string, NodeStreamServer>();
@@ -31,7 +37,10 @@ export interface SubresourceDeps {
   tokens: ServiceAccountTokens;
   subresources: Map<string, SubresourceHandler>;
   virtual: Map<string, SubresourceHandler>;
-  authorize(user: UserInfo, attributes: Omit<AuthorizationAttributes, 'user'>): AuthorizationDecision & { rules?: unknown };
+  authorize(
+    user: UserInfo,
+    attributes: Omit<AuthorizationAttributes, 'user'>,
+  ): AuthorizationDecision & { rules?: unknown };
   getObject: ObjectGetter;
   rulesReview?(user: UserInfo, namespace: string): unknown;
 }
@@ -45,7 +54,12 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 function systemOptions(ctx: ResourceContext) {
-  return { dryRun: dryRunParam(ctx.url.searchParams), fieldManager: 'kube-apiserver', fieldValidation: 'Ignore' as const, user: ctx.user };
+  return {
+    dryRun: dryRunParam(ctx.url.searchParams),
+    fieldManager: 'kube-apiserver',
+    fieldValidation: 'Ignore' as const,
+    user: ctx.user,
+  };
 }
 
 export function registerSubresources(deps: SubresourceDeps): void {
@@ -55,28 +69,70 @@ export function registerSubresources(deps: SubresourceDeps): void {
   const bind: SubresourceHandler = async (ctx, req, res) => {
     const binding = await body(req);
     const meta = isPlainObject(binding.metadata) ? binding.metadata : {};
-    const podName = ctx.request.subresource ? ctx.request.name : String(meta.name ?? '');
+    const podName = ctx.request.subresource
+      ? ctx.request.name
+      : typeof meta.name === 'string'
+        ? meta.name
+        : '';
     const target = isPlainObject(binding.target) ? binding.target : {};
     const nodeName = typeof target.name === 'string' ? target.name : '';
     if (!nodeName) throw invalid('Binding', '', podName, [fieldErrors.required('target.name')]);
     if (target.kind !== undefined && target.kind !== 'Node' && target.kind !== '') {
-      throw invalid('Binding', '', podName, [fieldErrors.notSupported('target.kind', target.kind, ['Node', '<empty>'])]);
+      throw invalid('Binding', '', podName, [
+        fieldErrors.notSupported('target.kind', target.kind, ['Node', '<empty>']),
+      ]);
     }
     const pod = registry.get(podInfo, ctx.namespace, podName);
-    if (pod.metadata.deletionTimestamp) throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
+    if (pod.metadata.deletionTimestamp)
+      throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
     const spec = (pod.spec ?? {}) as { nodeName?: string };
-    if (spec.nodeName) throw conflict('pods', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
+    if (spec.nodeName)
+      throw conflict(
+        'pods',
+        '',
+        podName,
+        `pod ${podName} is already assigned to node "${spec.nodeName}"`,
+      );
     const next = structuredClone(pod);
     (next.spec as { nodeName?: string }).nodeName = nodeName;
-    if (isPlainObject(meta.annotations)) next.metadata.annotations = { ...next.metadata.annotations, ...(meta.annotations as Record<string, string>) };
-    await registry.update(podInfo, ctx.namespace, podName, next, { ...systemOptions(ctx), fieldManager: 'kube-scheduler' });
+    if (isPlainObject(meta.annotations))
+      next.metadata.annotations = {
+        ...next.metadata.annotations,
+        ...(meta.annotations as Record<string, string>),
+      };
+    await registry.update(podInfo, ctx.namespace, podName, next, {
+      ...systemOptions(ctx),
+      fieldManager: 'kube-scheduler',
+    });
     const status = structuredClone(registry.get(podInfo, ctx.namespace, podName));
-    const podStatus = (status.status ??= {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }[] };
+    const podStatus = (status.status ??= {}) as {
+      conditions?: {
+        type: string;
+        status: string;
+        lastTransitionTime?: string;
+        lastProbeTime?: null;
+      }[];
+    };
     const conditions = (podStatus.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowTimestamp() });
+    conditions.push({
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: nowTimestamp(),
+    });
     podStatus.conditions = conditions;
-    await registry.update(podInfo, ctx.namespace, podName, status, { ...systemOptions(ctx), fieldManager: 'kube-scheduler', subresource: 'status' });
-    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    await registry.update(podInfo, ctx.namespace, podName, status, {
+      ...systemOptions(ctx),
+      fieldManager: 'kube-scheduler',
+      subresource: 'status',
+    });
+    sendJson(res, 201, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      code: 201,
+    });
   };
   subresources.set('/pods/binding', bind);
   virtual.set('/bindings', bind);
@@ -91,11 +147,20 @@ export function registerSubresources(deps: SubresourceDeps): void {
     const options = isPlainObject(eviction.deleteOptions) ? eviction.deleteOptions : {};
     registry.get(podInfo, ctx.namespace, ctx.request.name);
     await registry.delete(podInfo, ctx.namespace, ctx.request.name, {
-      dryRun: dryRunParam(ctx.url.searchParams) || (Array.isArray(options.dryRun) && options.dryRun.includes('All')),
-      gracePeriodSeconds: typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined,
+      dryRun:
+        dryRunParam(ctx.url.searchParams) ||
+        (Array.isArray(options.dryRun) && options.dryRun.includes('All')),
+      gracePeriodSeconds:
+        typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined,
       user: ctx.user,
     });
-    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    sendJson(res, 201, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      code: 201,
+    });
   });
 
   // Streams go to the node agent serving the pod's node.
@@ -106,7 +171,11 @@ export function registerSubresources(deps: SubresourceDeps): void {
       if (!nodeName) throw badRequest(`pod ${ctx.request.name} does not have a host assigned`);
       const server = nodeStreamServers.get(nodeName);
       if (!server) {
-        throw new StatusError(503, 'ServiceUnavailable', `no node agent is serving node "${nodeName}" for pod "${ctx.request.name}": ${kind} is unavailable until the node's agent runs`);
+        throw new StatusError(
+          503,
+          'ServiceUnavailable',
+          `no node agent is serving node "${nodeName}" for pod "${ctx.request.name}": ${kind} is unavailable until the node's agent runs`,
+        );
       }
       await server.serve(kind, pod, ctx, req, res);
     });
@@ -115,24 +184,61 @@ export function registerSubresources(deps: SubresourceDeps): void {
   // serviceaccounts/token (TokenRequest), as `kubectl create token` uses.
   subresources.set('/serviceaccounts/token', async (ctx, req, res) => {
     const request = await body(req);
-    const result = await deps.tokens.createTokenRequest(ctx.namespace, ctx.request.name, request, deps.getObject);
+    const result = await deps.tokens.createTokenRequest(
+      ctx.namespace,
+      ctx.request.name,
+      request,
+      deps.getObject,
+    );
     sendJson(res, 201, result);
   });
 
-  const accessReview = (kind: string, group: string, subjectFrom: (ctx: ResourceContext, review: Record<string, unknown>) => UserInfo, namespaced: boolean): SubresourceHandler => {
+  const accessReview = (
+    kind: string,
+    group: string,
+    subjectFrom: (ctx: ResourceContext, review: Record<string, unknown>) => UserInfo,
+    namespaced: boolean,
+  ): SubresourceHandler => {
     return async (ctx, req, res) => {
       const review = await body(req);
       const spec = isPlainObject(review.spec) ? review.spec : {};
-      const resourceAttributes = isPlainObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
-      const nonResourceAttributes = isPlainObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
+      const resourceAttributes = isPlainObject(spec.resourceAttributes)
+        ? spec.resourceAttributes
+        : undefined;
+      const nonResourceAttributes = isPlainObject(spec.nonResourceAttributes)
+        ? spec.nonResourceAttributes
+        : undefined;
       if (!resourceAttributes && !nonResourceAttributes) {
-        throw invalid(kind, group, '', [fieldErrors.invalid('spec.resourceAttributes', '', 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
+        throw invalid(kind, group, '', [
+          fieldErrors.invalid(
+            'spec.resourceAttributes',
+            '',
+            'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+          ),
+        ]);
       }
       if (resourceAttributes && nonResourceAttributes) {
-        throw invalid(kind, group, '', [fieldErrors.invalid('spec.resourceAttributes', '', 'exactly one of nonResourceAttributes or resourceAttributes must be specified')]);
+        throw invalid(kind, group, '', [
+          fieldErrors.invalid(
+            'spec.resourceAttributes',
+            '',
+            'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+          ),
+        ]);
       }
-      if (namespaced && resourceAttributes && resourceAttributes.namespace !== undefined && resourceAttributes.namespace !== ctx.namespace) {
-        throw invalid(kind, group, '', [fieldErrors.invalid('spec.resourceAttributes.namespace', resourceAttributes.namespace, 'must match metadata.namespace')]);
+      if (
+        namespaced &&
+        resourceAttributes &&
+        resourceAttributes.namespace !== undefined &&
+        resourceAttributes.namespace !== ctx.namespace
+      ) {
+        throw invalid(kind, group, '', [
+          fieldErrors.invalid(
+            'spec.resourceAttributes.namespace',
+            resourceAttributes.namespace,
+            'must match metadata.namespace',
+          ),
+        ]);
       }
       const user = subjectFrom(ctx, spec);
       const str = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -147,12 +253,22 @@ export function registerSubresources(deps: SubresourceDeps): void {
             namespace: namespaced ? ctx.namespace : str(resourceAttributes.namespace),
             name: str(resourceAttributes.name),
           }
-        : { verb: str(nonResourceAttributes!.verb), isResourceRequest: false, path: str(nonResourceAttributes!.path) };
+        : {
+            verb: str(nonResourceAttributes!.verb),
+            isResourceRequest: false,
+            path: str(nonResourceAttributes!.path),
+          };
       const decision = deps.authorize(user, attributes);
       const status: Record<string, unknown> = { allowed: decision.allowed };
       if (decision.reason) status.reason = decision.reason;
       const meta = isPlainObject(review.metadata) ? review.metadata : {};
-      sendJson(res, 201, { kind, apiVersion: `${group}/v1`, metadata: { ...meta, creationTimestamp: null }, spec, status });
+      sendJson(res, 201, {
+        kind,
+        apiVersion: `${group}/v1`,
+        metadata: { ...meta, creationTimestamp: null },
+        spec,
+        status,
+      });
     };
   };
   const requester = (ctx: ResourceContext): UserInfo => ctx.user;
@@ -162,36 +278,72 @@ export function registerSubresources(deps: SubresourceDeps): void {
     groups: Array.isArray(spec.groups) ? (spec.groups as string[]) : [],
     extra: isPlainObject(spec.extra) ? (spec.extra as Record<string, string[]>) : undefined,
   });
-  virtual.set('authorization.k8s.io/selfsubjectaccessreviews', accessReview('SelfSubjectAccessReview', 'authorization.k8s.io', requester, false));
-  virtual.set('authorization.k8s.io/subjectaccessreviews', accessReview('SubjectAccessReview', 'authorization.k8s.io', specUser, false));
-  virtual.set('authorization.k8s.io/localsubjectaccessreviews', accessReview('LocalSubjectAccessReview', 'authorization.k8s.io', specUser, true));
+  virtual.set(
+    'authorization.k8s.io/selfsubjectaccessreviews',
+    accessReview('SelfSubjectAccessReview', 'authorization.k8s.io', requester, false),
+  );
+  virtual.set(
+    'authorization.k8s.io/subjectaccessreviews',
+    accessReview('SubjectAccessReview', 'authorization.k8s.io', specUser, false),
+  );
+  virtual.set(
+    'authorization.k8s.io/localsubjectaccessreviews',
+    accessReview('LocalSubjectAccessReview', 'authorization.k8s.io', specUser, true),
+  );
   virtual.set('authorization.k8s.io/selfsubjectrulesreviews', async (ctx, req, res) => {
     const review = await body(req);
     const spec = isPlainObject(review.spec) ? review.spec : {};
     const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
-    const status = deps.rulesReview ? deps.rulesReview(ctx.user, namespace) : { resourceRules: [], nonResourceRules: [], incomplete: true };
-    sendJson(res, 201, { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
+    const status = deps.rulesReview
+      ? deps.rulesReview(ctx.user, namespace)
+      : { resourceRules: [], nonResourceRules: [], incomplete: true };
+    sendJson(res, 201, {
+      kind: 'SelfSubjectRulesReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    });
   });
   virtual.set('authentication.k8s.io/selfsubjectreviews', async (ctx, req, res) => {
     await body(req).catch(() => ({}));
-    const userInfo: Record<string, unknown> = { username: ctx.user.username, groups: ctx.user.groups };
+    const userInfo: Record<string, unknown> = {
+      username: ctx.user.username,
+      groups: ctx.user.groups,
+    };
     if (ctx.user.uid) userInfo.uid = ctx.user.uid;
     if (ctx.user.extra) userInfo.extra = ctx.user.extra;
-    sendJson(res, 201, { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, status: { userInfo } });
+    sendJson(res, 201, {
+      kind: 'SelfSubjectReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      status: { userInfo },
+    });
   });
   virtual.set('authentication.k8s.io/tokenreviews', async (_ctx, req, res) => {
     const review = await body(req);
     const spec = isPlainObject(review.spec) ? review.spec : {};
     const token = typeof spec.token === 'string' ? spec.token : '';
-    if (!token) throw invalid('TokenReview', 'authentication.k8s.io', '', [fieldErrors.required('spec.token')]);
+    if (!token)
+      throw invalid('TokenReview', 'authentication.k8s.io', '', [
+        fieldErrors.required('spec.token'),
+      ]);
     let status: Record<string, unknown>;
     try {
       const user = await deps.tokens.verify(token, deps.getObject);
-      status = user ? { authenticated: true, user, audiences: deps.tokens.apiAudiences } : { authenticated: false, error: 'token not recognized' };
+      status = user
+        ? { authenticated: true, user, audiences: deps.tokens.apiAudiences }
+        : { authenticated: false, error: 'token not recognized' };
     } catch (err) {
       if (!(err instanceof InvalidTokenError)) throw err;
       status = { authenticated: false, error: err.message };
     }
-    sendJson(res, 201, { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
+    sendJson(res, 201, {
+      kind: 'TokenReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status,
+    });
   });
 }

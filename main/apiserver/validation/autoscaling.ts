@@ -2,8 +2,9 @@
 
 import { forbidden, invalid, notSupported, Path, required } from './field.ts';
 import { isObj, num, obj, objs, str, type Obj } from './json.ts';
-import { isValidPathSegmentName, nameIsDNSSubdomain } from './names.ts';
-import { validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
+import { isDNS1123Label, isValidPathSegmentName, nameIsDNSSubdomain } from './names.ts';
+import { validateContainerResourceName } from './resources.ts';
+import { validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { readQuantity, formatQuantity } from './quantity.ts';
 import type { FieldError } from '../../api/status.ts';
 
@@ -48,68 +49,112 @@ function validateMetricIdentifier(metric: unknown, path: Path): FieldError[] {
   const errs = name
     ? isValidPathSegmentName(name).map((msg) => invalid(path.child('name'), name, msg))
     : [required(path.child('name'), 'must specify a metric name')];
-  if (isObj(m.selector)) errs.push(...validateLabelSelector(m.selector, path.child('selector')));
   return errs;
 }
+
+const isSet = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** The checks of the first metric source present (validateObjectSource and friends). */
+function validateMetricSource(kind: string, src: Obj, sp: Path): FieldError[] {
+  const errs: FieldError[] = [];
+  const target = obj(src.target) ?? {};
+  const tp = sp.child('target');
+  if (kind === 'resource' || kind === 'containerResource') {
+    const name = str(src.name) ?? '';
+    if (!name) errs.push(required(sp.child('name'), 'must specify a resource name'));
+    else if (kind === 'containerResource')
+      errs.push(...validateContainerResourceName(name, sp.child('name')));
+    if (kind === 'containerResource') {
+      const container = str(src.container) ?? '';
+      if (!container) errs.push(required(sp.child('container'), 'must specify a container'));
+      else
+        errs.push(
+          ...isDNS1123Label(container).map((m) => invalid(sp.child('container'), container, m)),
+        );
+    }
+    errs.push(...validateMetricTarget(target, tp));
+    const hasUtil = isSet(target.averageUtilization);
+    const hasAvg = isSet(target.averageValue);
+    if (!hasUtil && !hasAvg) {
+      errs.push(
+        required(
+          tp.child('averageUtilization'),
+          'must set either a target raw value or a target utilization',
+        ),
+      );
+    }
+    if (hasUtil && hasAvg) {
+      errs.push(
+        forbidden(
+          tp.child('averageValue'),
+          'may not set both a target raw value and a target utilization',
+        ),
+      );
+    }
+    return errs;
+  }
+  if (kind === 'object')
+    errs.push(
+      ...validateCrossVersionRef(obj(src.describedObject) ?? {}, sp.child('describedObject')),
+    );
+  errs.push(...validateMetricIdentifier(src.metric, sp.child('metric')));
+  errs.push(...validateMetricTarget(target, tp));
+  const hasValue = isSet(target.value);
+  const hasAvg = isSet(target.averageValue);
+  if (kind === 'object' && !hasValue && !hasAvg) {
+    errs.push(required(tp.child('averageValue'), 'must set either a target value or averageValue'));
+  }
+  if (kind === 'external') {
+    if (!hasValue && !hasAvg) {
+      errs.push(
+        required(
+          tp.child('averageValue'),
+          'must set either a target value for metric or a per-pod target',
+        ),
+      );
+    }
+    if (hasValue && hasAvg) {
+      errs.push(
+        forbidden(
+          tp.child('value'),
+          'may not set both a target value for metric and a per-pod target',
+        ),
+      );
+    }
+  }
+  if (kind === 'pods' && !hasAvg) {
+    errs.push(required(tp.child('averageValue'), 'must specify a positive target averageValue'));
+  }
+  return errs;
+}
+
+const sourceFields: Record<string, string> = {
+  Object: 'object',
+  Pods: 'pods',
+  Resource: 'resource',
+  External: 'external',
+  ContainerResource: 'containerResource',
+};
+/** The order validateMetricSpec looks at sources in. */
+const sourceOrder = ['object', 'external', 'pods', 'resource', 'containerResource'];
 
 function validateMetricSpec(spec: Obj, path: Path): FieldError[] {
   const errs: FieldError[] = [];
   const type = str(spec.type) ?? '';
   if (!type) errs.push(required(path.child('type'), 'must specify a metric source type'));
-  const sources: Record<string, string> = {
-    Object: 'object',
-    Pods: 'pods',
-    Resource: 'resource',
-    External: 'external',
-    ContainerResource: 'containerResource',
-  };
-  const present = Object.values(sources).filter((f) => isObj(spec[f]));
-  const expected = sources[type];
+  const expected = sourceFields[type];
   if (!expected) errs.push(notSupported(path.child('type'), type, metricTypes));
-  else if (!isObj(spec[expected]))
+  const present = sourceOrder.filter((f) => isObj(spec[f]));
+  if (present.length)
+    errs.push(
+      ...validateMetricSource(present[0], obj(spec[present[0]]) ?? {}, path.child(present[0])),
+    );
+  if (expected && !isObj(spec[expected])) {
     errs.push(
       required(path.child(expected), 'must populate information for the given metric source'),
     );
-  const first = present[0];
-  if (first) {
-    const src = obj(spec[first]) ?? {};
-    const sp = path.child(first);
-    if (first === 'resource' || first === 'containerResource') {
-      if (!(str(src.name) ?? ''))
-        errs.push(required(sp.child('name'), 'must specify a resource name'));
-      if (first === 'containerResource' && !(str(src.container) ?? '')) {
-        errs.push(required(sp.child('container'), 'must specify a container'));
-      }
-      const target = obj(src.target) ?? {};
-      errs.push(...validateMetricTarget(target, sp.child('target')));
-      const hasUtil = target.averageUtilization !== undefined && target.averageUtilization !== null;
-      const hasAvg = target.averageValue !== undefined && target.averageValue !== null;
-      if (!hasUtil && !hasAvg) {
-        errs.push(
-          required(
-            sp.child('target', 'averageUtilization'),
-            'must set either a target raw value or a target utilization',
-          ),
-        );
-      }
-      if (hasUtil && hasAvg) {
-        errs.push(
-          forbidden(
-            sp.child('target', 'averageValue'),
-            'may not set both a target raw value and a target utilization',
-          ),
-        );
-      }
-    } else {
-      errs.push(...validateMetricIdentifier(src.metric, sp.child('metric')));
-      errs.push(...validateMetricTarget(obj(src.target) ?? {}, sp.child('target')));
-      if (first === 'object')
-        errs.push(
-          ...validateCrossVersionRef(obj(src.describedObject) ?? {}, sp.child('describedObject')),
-        );
-    }
   }
-  if (present.length > 1) {
+  if (present.length !== 1) {
     for (const f of present)
       if (f !== expected)
         errs.push(forbidden(path.child(f), 'must populate the given metric source only'));

@@ -33,7 +33,9 @@ describe('cron schedules', () => {
     expect(parseCronSchedule('x * * * *')).toBe(
       'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax',
     );
-    expect(parseCronSchedule('5-1 * * * *')).toBe('beginning of range (5) beyond end of range (1): 5-1');
+    expect(parseCronSchedule('5-1 * * * *')).toBe(
+      'beginning of range (5) beyond end of range (1): 5-1',
+    );
     expect(parseCronSchedule('*/0 * * * *')).toBe('step of range should be a positive number: */0');
     expect(parseCronSchedule('@fortnightly')).toBe('unrecognized descriptor: @fortnightly');
     expect(parseCronSchedule('CRON_TZ=Nowhere/City * * * * *')).toBe(

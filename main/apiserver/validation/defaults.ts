@@ -683,9 +683,7 @@ export function defaultTolerationSeconds(pod: KubeObject, seconds = 300): void {
   const tolerations = objs(spec.tolerations);
   const covers = (key: string): boolean =>
     tolerations.some(
-      (t) =>
-        (t.effect === 'NoExecute' || !str(t.effect)) &&
-        ((t.operator === 'Exists' && !str(t.key)) || t.key === key),
+      (t) => (t.effect === 'NoExecute' || !str(t.effect)) && (!str(t.key) || t.key === key),
     );
   const added: Obj[] = [];
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {

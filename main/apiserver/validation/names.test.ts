@@ -51,7 +51,9 @@ describe('per-kind name rules', () => {
     expect(nameValidatorFor('Namespace', '')('a.b', false)).toEqual(['must not contain dots']);
     expect(nameValidatorFor('Service', '')('1svc', false)).toHaveLength(1);
     expect(nameValidatorFor('ConfigMap', '')('a.b', false)).toEqual([]);
-    expect(nameValidatorFor('ClusterRole', 'rbac.authorization.k8s.io')('system:admin', false)).toEqual([]);
+    expect(
+      nameValidatorFor('ClusterRole', 'rbac.authorization.k8s.io')('system:admin', false),
+    ).toEqual([]);
     expect(nameValidatorFor('ClusterRole', 'rbac.authorization.k8s.io')('a/b', false)).toEqual([
       "may not contain '/'",
     ]);
@@ -66,7 +68,11 @@ describe('per-kind name rules', () => {
 
 describe('field paths and values', () => {
   it('prints paths like field.Path', () => {
-    const p = Path.root('spec').child('containers').index(0).child('resources', 'limits').key('cpu');
+    const p = Path.root('spec')
+      .child('containers')
+      .index(0)
+      .child('resources', 'limits')
+      .key('cpu');
     expect(String(p)).toBe('spec.containers[0].resources.limits[cpu]');
     expect(String(Path.root(''))).toBe('[]');
   });

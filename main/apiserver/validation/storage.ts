@@ -46,13 +46,6 @@ export function validateStorageClass(sc: Obj): FieldError[] {
     const tp = Path.root('allowedTopologies').index(i).child('matchLabelExpressions');
     const keys = new Set<string>();
     const exprs = objs(term.matchLabelExpressions);
-    if (!exprs.length)
-      errs.push(
-        required(
-          Path.root('allowedTopologies').index(i),
-          'must have at least one label expression',
-        ),
-      );
     exprs.forEach((e, j) => {
       const key = str(e.key) ?? '';
       const values = Array.isArray(e.values) ? e.values : [];

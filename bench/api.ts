@@ -1,0 +1,378 @@
+// API server benchmarks (`npm run bench:api`): each figure is printed with its ratio to a bare
+// node:https server answering the same JSON in the same run, on the same TLS setup. Targets come
+// from the control-plane issue; nothing here asserts timing — it reports.
+import https from 'node:https';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { parse as parseYaml } from 'yaml';
+
+interface Client {
+  agent: https.Agent;
+  base: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+interface Response {
+  status: number;
+  body: string;
+}
+
+function request(
+  client: Client,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<Response> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${client.base}${urlPath}`,
+      {
+        method,
+        agent: client.agent,
+        ca: client.ca,
+        cert: client.cert,
+        key: client.key,
+        headers: payload
+          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function report(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number | undefined,
+  target: string,
+): void {
+  const ratio =
+    baseline === undefined
+      ? ''
+      : `  (${(value / baseline).toFixed(2)}x the bare node:https baseline of ${baseline.toFixed(2)} ${unit})`;
+  console.log(
+    `${name.padEnd(44)} ${value.toFixed(2).padStart(10)} ${unit}${ratio}  target: ${target}`,
+  );
+}
+
+async function startSkiff(
+  dataDir: string,
+): Promise<{ kill(): void; client: Client; startMs: number; pid: number }> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'main/cli/skiff.ts',
+      'serve',
+      '--no-docker',
+      '--data-dir',
+      dataDir,
+      '--api-port',
+      '0',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('kubeconfig: ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`skiff exited with ${code}:\n${output}`)));
+  });
+  const kubeconfig = parseYaml(fs.readFileSync(path.join(dataDir, 'kubeconfig.yaml'), 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  };
+  const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+  const client: Client = {
+    agent: new https.Agent({ keepAlive: true, maxSockets: 128 }),
+    base: kubeconfig.clusters[0].cluster.server,
+    ca: decode(kubeconfig.clusters[0].cluster['certificate-authority-data']),
+    cert: decode(kubeconfig.users[0].user['client-certificate-data']),
+    key: decode(kubeconfig.users[0].user['client-key-data']),
+  };
+  // cold start = process spawn to the first OK from /readyz
+  for (;;) {
+    const res = await request(client, 'GET', '/readyz').catch(() => undefined);
+    if (res?.status === 200) break;
+  }
+  return {
+    kill: () => child.kill('SIGTERM'),
+    client,
+    startMs: performance.now() - started,
+    pid: child.pid!,
+  };
+}
+
+/** The baseline: node:https with the same certificates, answering a stored ConfigMap-like JSON. */
+async function startBaseline(
+  client: Client,
+  serverCert: { cert: string; key: string },
+): Promise<{ client: Client; close(): void }> {
+  const objects = new Map<string, string>();
+  let revision = 0;
+  const server = https.createServer(
+    { ...serverCert, ca: client.ca, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.method === 'POST') {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            metadata: { name: string; resourceVersion?: string };
+          };
+          body.metadata.resourceVersion = String(++revision);
+          const text = JSON.stringify(body);
+          objects.set(body.metadata.name, text);
+          res.writeHead(201, { 'Content-Type': 'application/json' }).end(text);
+        } else if (req.url?.includes('/configmaps/')) {
+          const name = req.url.split('/').pop() ?? '';
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(objects.get(name) ?? '{}');
+        } else {
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(`{"kind":"List","items":[${[...objects.values()].join(',')}]}`);
+        }
+      });
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    client: {
+      ...client,
+      agent: new https.Agent({ keepAlive: true, maxSockets: 128 }),
+      base: `https://127.0.0.1:${port}`,
+    },
+    close: () => server.close(),
+  };
+}
+
+async function createsPerSecond(
+  client: Client,
+  prefix: string,
+  count: number,
+  concurrency: number,
+  namespacePath: string,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const res = await request(client, 'POST', `${namespacePath}/configmaps`, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `${prefix}-${i}` },
+          data: { key: `value-${i}` },
+        });
+        if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function getP99(
+  client: Client,
+  namePath: (i: number) => string,
+  count: number,
+): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const res = await request(client, 'GET', namePath(i));
+    if (res.status !== 200) throw new Error(`get failed: ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  return percentile(times, 99);
+}
+
+function rssOf(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function watchDelivery(client: Client, watchers: number, updates: number): Promise<number> {
+  const ns = '/api/v1/namespaces/default';
+  await request(client, 'POST', `${ns}/configmaps`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'watched' },
+    data: { n: '0' },
+  });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let received = 0;
+  const streams: { destroy(): void }[] = [];
+  await Promise.all(
+    Array.from(
+      { length: watchers },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = https.request(
+            `${client.base}${ns}/configmaps?watch=true&fieldSelector=metadata.name%3Dwatched&resourceVersion=0`,
+            { agent: false, ca: client.ca, cert: client.cert, key: client.key },
+            (res) => {
+              let buffer = '';
+              res.on('data', (chunk: Buffer) => {
+                buffer += chunk.toString('utf8');
+                let newline;
+                while ((newline = buffer.indexOf('\n')) >= 0) {
+                  const line = buffer.slice(0, newline);
+                  buffer = buffer.slice(newline + 1);
+                  const event = JSON.parse(line) as {
+                    type: string;
+                    object: { data?: { n?: string } };
+                  };
+                  const n = event.object.data?.n;
+                  if (event.type === 'MODIFIED' && n && sentAt.has(n)) {
+                    latencies.push(performance.now() - sentAt.get(n)!);
+                    received++;
+                  }
+                }
+              });
+              resolve();
+            },
+          );
+          req.on('error', reject);
+          streams.push(req);
+          req.end();
+        }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 1; i <= updates; i++) {
+    sentAt.set(String(i), performance.now());
+    const res = await request(client, 'PUT', `${ns}/configmaps/watched`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'watched' },
+      data: { n: String(i) },
+    });
+    if (res.status !== 200) throw new Error(`update failed: ${res.status} ${res.body}`);
+  }
+  const deadline = performance.now() + 30_000;
+  while (received < watchers * updates && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  for (const s of streams) s.destroy();
+  if (received < watchers * updates)
+    console.log(`  (watch: ${received}/${watchers * updates} events arrived)`);
+  return percentile(latencies, 99);
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-'));
+  console.log(
+    `Skiff API benchmarks on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'})\n`,
+  );
+  const skiff = await startSkiff(dataDir);
+  const pki = path.join(dataDir, 'pki');
+  const baseline = await startBaseline(skiff.client, {
+    cert: fs.readFileSync(path.join(pki, 'apiserver.crt'), 'utf8'),
+    key: fs.readFileSync(path.join(pki, 'apiserver.key'), 'utf8'),
+  });
+  try {
+    report('cold start to /readyz (first start)', skiff.startMs, 'ms', undefined, '<= 1000 ms');
+    await new Promise((r) => setTimeout(r, 1000));
+    report('idle RSS', rssOf(skiff.pid), 'MB', undefined, '<= 120 MB');
+
+    const ns = '/api/v1/namespaces/default';
+    const baseCreates = await createsPerSecond(baseline.client, 'cm', 4000, 16, ns);
+    const creates = await createsPerSecond(skiff.client, 'cm', 4000, 16, ns);
+    report('ConfigMap creates/s, 16 concurrent clients', creates, '/s', baseCreates, '>= 2000/s');
+
+    const baseGet = await getP99(baseline.client, (i) => `${ns}/configmaps/cm-${i}`, 2000);
+    const get = await getP99(skiff.client, (i) => `${ns}/configmaps/cm-${i}`, 2000);
+    report('GET p99', get, 'ms', baseGet, '<= 5 ms');
+
+    // 10,000 pods, created directly (no node agent runs in --no-docker mode)
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 10_000) {
+          const i = next++;
+          const res = await request(skiff.client, 'POST', `${ns}/pods`, {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: `pod-${i}`, labels: { app: 'bench' } },
+            spec: { containers: [{ name: 'c', image: 'busybox' }] },
+          });
+          if (res.status !== 201) throw new Error(`pod create failed: ${res.status} ${res.body}`);
+        }
+      }),
+    );
+    const listTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const res = await request(skiff.client, 'GET', `${ns}/pods`);
+      if (res.status !== 200) throw new Error(`list failed: ${res.status}`);
+      listTimes.push(performance.now() - t);
+    }
+    const baseListTimes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await request(baseline.client, 'GET', `${ns}/configmaps`);
+      baseListTimes.push(performance.now() - t);
+    }
+    report(
+      'LIST of 10,000 pods (median of 5)',
+      percentile(listTimes, 50),
+      'ms',
+      percentile(baseListTimes, 50),
+      '<= 300 ms (baseline lists 4,000 ConfigMaps)',
+    );
+
+    const watchP99 = await watchDelivery(skiff.client, 100, 1000);
+    report(
+      'watch delivery p99, 100 watchers x 1,000 updates',
+      watchP99,
+      'ms',
+      undefined,
+      '<= 10 ms',
+    );
+  } finally {
+    baseline.close();
+    skiff.kill();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
