@@ -10,6 +10,7 @@ import { fixturesDir } from './support/tools.ts';
 const ns = 'helm-e2e';
 const chart = join(fixturesDir, 'charts/demo');
 let skiff: Skiff;
+let hookAfterUpgrade = '';
 
 beforeAll(async () => {
   skiff = await startSkiff();
@@ -28,6 +29,7 @@ interface Deployment {
   spec: { template: { spec: { containers: Container[] } } };
 }
 interface ConfigMap {
+  metadata: { uid: string };
   data?: Record<string, string>;
 }
 interface Secret {
@@ -106,6 +108,7 @@ describe('helm', () => {
     );
     expect(out).toMatch(/^REVISION: 2$/m);
     const { deployment, config, hook } = await release();
+    hookAfterUpgrade = hook.metadata.uid;
     expect(config.data).toEqual({ greeting: 'hello' });
     expect(deployment.spec.template.spec.containers[0].resources ?? {}).toEqual({});
     expect(hook.data).toEqual({ revision: '2' });
@@ -136,7 +139,9 @@ describe('helm', () => {
       requests: { cpu: '50m', memory: '64Mi' },
       limits: { memory: '128Mi' },
     });
-    expect(hook.data).toEqual({ revision: '3' });
+    // Rollback runs the hooks stored with revision 1 (rendered then), re-created per their policy.
+    expect(hook.data).toEqual({ revision: '1' });
+    expect(hook.metadata.uid).not.toBe(hookAfterUpgrade);
     const history = JSON.parse(
       ok(await skiff.helm(['history', 'demo', '-n', ns, '-o', 'json'])),
     ) as {
@@ -182,10 +187,14 @@ describe('helm', () => {
     ]) {
       expect(await isAbsent(skiff, [...object, '-n', ns]), object.join('/')).toBe(true);
     }
+    const states = ['--deployed', '--failed', '--pending', '--superseded', '--uninstalled'];
     const list = JSON.parse(
-      ok(await skiff.helm(['list', '-n', ns, '--all', '-o', 'json'])),
+      ok(await skiff.helm(['list', '-n', ns, ...states, '-o', 'json'])),
     ) as unknown[];
     expect(list).toEqual([]);
+    const status = await skiff.helm(['status', 'demo', '-n', ns]);
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toContain('release: not found');
     // As on any cluster, helm keeps CRDs installed from crds/ and resources created by hooks.
     ok(await skiff.kubectl(['get', 'crd', 'gadgets.demo.skiff.dev']));
     ok(await skiff.kubectl(['get', 'configmap', 'demo-hook-ran', '-n', ns]));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import type { StreamingProcess } from './support/processes.ts';
-import { createObjects, namespace } from './support/fixtures.ts';
+import { configMap, createObjects, namespace } from './support/fixtures.ts';
 import { eventually, isAbsent, ok, sleep } from './support/helpers.ts';
 
 const ns = 'watching';
@@ -28,7 +28,7 @@ function stream(args: string[]): StreamingProcess {
   return process;
 }
 
-function pod(name: string): object {
+function pod(name: string): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -39,15 +39,6 @@ function pod(name: string): object {
       ],
     },
   };
-}
-
-function configMap(name: string, data: Record<string, string> = {}): object {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data };
-}
-
-async function create(path: string, body: object): Promise<void> {
-  const response = await skiff.api(path, { body });
-  expect(response.status, response.text).toBe(201);
 }
 
 async function mergePatch(path: string, patch: object): Promise<void> {
@@ -61,14 +52,14 @@ async function mergePatch(path: string, patch: object): Promise<void> {
 
 describe('kubectl get -w', () => {
   it('shows objects created and changed by another client within a second', async () => {
-    await create(`/api/v1/namespaces/${ns}/pods`, pod('first'));
+    await createObjects(skiff, pod('first'));
     const watcher = stream(['get', 'pods', '-n', ns, '-w']);
     await watcher.waitForOutput(/^first\s/m, 20_000);
     await sleep(300);
 
     let from = watcher.stdout.length;
     let started = Date.now();
-    await create(`/api/v1/namespaces/${ns}/pods`, pod('second'));
+    await createObjects(skiff, pod('second'));
     await watcher.waitForOutput(/^second\s/m, 5_000, from);
     expect(Date.now() - started, 'creation seen by kubectl get -w (ms)').toBeLessThan(1_000);
 
@@ -87,7 +78,7 @@ describe('kubectl get -w', () => {
 
 describe('kubectl wait', () => {
   it('--for=jsonpath returns once the field has the value', async () => {
-    await create(`/api/v1/namespaces/${ns}/configmaps`, configMap('target'));
+    await createObjects(skiff, configMap(ns, 'target'));
     const waiter = stream([
       'wait',
       '--for=jsonpath={.metadata.labels.x}=y',
@@ -106,7 +97,7 @@ describe('kubectl wait', () => {
   });
 
   it('--for=delete returns once the object is gone', async () => {
-    await create(`/api/v1/namespaces/${ns}/configmaps`, configMap('doomed'));
+    await createObjects(skiff, configMap(ns, 'doomed'));
     const waiter = stream(['wait', '--for=delete', 'configmap/doomed', '-n', ns, '--timeout=60s']);
     expect(await waiter.waitForExit(1_500), waiter.describe()).toBeUndefined();
     const response = await skiff.api(`/api/v1/namespaces/${ns}/configmaps/doomed`, {
@@ -121,7 +112,7 @@ describe('kubectl wait', () => {
 
 describe('kubectl delete (waits for the deletion by default)', () => {
   it('deletes a ConfigMap and returns', async () => {
-    await create(`/api/v1/namespaces/${ns}/configmaps`, configMap('gone'));
+    await createObjects(skiff, configMap(ns, 'gone'));
     const out = ok(
       await skiff.kubectl(['delete', 'configmap', 'gone', '-n', ns], { timeoutMs: 20_000 }),
     );
@@ -130,7 +121,7 @@ describe('kubectl delete (waits for the deletion by default)', () => {
   });
 
   it('deletes an unscheduled Pod and returns', async () => {
-    await create(`/api/v1/namespaces/${ns}/pods`, pod('short-lived'));
+    await createObjects(skiff, pod('short-lived'));
     const out = ok(
       await skiff.kubectl(['delete', 'pod', 'short-lived', '-n', ns], { timeoutMs: 30_000 }),
     );
@@ -180,7 +171,7 @@ describe('@kubernetes/client-node informer', () => {
     informer.on('error', (error) => errors.push(error));
     await informer.start();
     try {
-      await create(`/api/v1/namespaces/${ns}/configmaps`, configMap('informed', { v: '1' }));
+      await createObjects(skiff, configMap(ns, 'informed', { v: '1' }));
       await eventually('informer saw the creation', () => seen.length >= 1);
       await mergePatch(`/api/v1/namespaces/${ns}/configmaps/informed`, { data: { v: '2' } });
       await eventually('informer saw the update', () => seen.length >= 2);

@@ -36,6 +36,7 @@ import { createViewDeps } from '../apiserver/semantics/view.ts';
 import { createOpenApiService } from '../apiserver/semantics/openapi-service.ts';
 import { registerSubresources } from '../apiserver/subresources/register.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { NamespaceController } from '../controllers/namespace/namespace-controller.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 
@@ -63,6 +64,7 @@ export class ControlPlane {
   kubeconfigPath = '';
   port = 0;
   private watches = new Set<WatchHandle>();
+  private namespaces: NamespaceController | undefined;
   private started = false;
 
   constructor(private readonly options: ControlPlaneOptions) {}
@@ -254,12 +256,16 @@ export class ControlPlane {
       contextName: 'skiff',
     });
     await writeAtomic(this.kubeconfigPath, kubeconfig, 0o600);
+    // Controllers that the API's own semantics depend on (namespace deletion completes).
+    this.namespaces = new NamespaceController(registry, catalog, log);
+    this.namespaces.start();
     this.started = true;
   }
 
   async stop(): Promise<void> {
     if (!this.started && !this.store) return;
     this.started = false;
+    await this.namespaces?.stop();
     await this.api?.stop();
     await this.store?.close();
   }

@@ -99,13 +99,6 @@ export function collectionPath(object: FixtureObject): string {
     : `${prefix}/${plural}`;
 }
 
-/** kubectl arguments that address one fixture object: `deployments.apps web -n skiff-e2e`. */
-export function objectArgs(object: FixtureObject): string[] {
-  return object.namespace
-    ? [object.resource, object.name, '-n', object.namespace]
-    : [object.resource, object.name];
-}
-
 /**
  * Creates objects through the raw API (POST, expecting 201), for suites whose subject is not
  * creation itself: their preconditions then do not depend on kubectl's create/apply paths.

@@ -145,11 +145,6 @@ export class Skiff {
     );
   }
 
-  /** Everything the server printed so far (for failure messages). */
-  output(): string {
-    return this.process.describe();
-  }
-
   /** SIGTERM (then SIGKILL after 10 s), and removes the temporary directories. */
   async stop(): Promise<ExitInfo | undefined> {
     this.agent.destroy();

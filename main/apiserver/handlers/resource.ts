@@ -370,7 +370,7 @@ export class ResourceHandler {
   ): Promise<void> {
     const options = {
       ...this.writeOptions(ctx, req),
-      subresource: subresource === 'finalize' ? '' : subresource || undefined,
+      subresource: subresource || undefined,
     };
     const warnings: string[] = [];
     const body = await this.readObjectBody(req, options, warnings);

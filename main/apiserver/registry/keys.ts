@@ -2,7 +2,8 @@
 import type { ResourceInfo } from './resources.ts';
 
 export function storagePrefix(info: ResourceInfo, namespace?: string): string {
-  const base = `/registry/${info.group || 'core'}/${info.plural}/`;
+  const group = info.storage?.group ?? info.group;
+  const base = `/registry/${group || 'core'}/${info.storage?.plural ?? info.plural}/`;
   return info.namespaced && namespace ? `${base}${namespace}/` : base;
 }
 

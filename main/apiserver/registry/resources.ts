@@ -28,6 +28,8 @@ export interface ResourceInfo {
   custom?: boolean;
   /** Versions of the same group/resource, for groups served at several versions (autoscaling). */
   storageVersion?: string;
+  /** Objects kept under another resource's keys (events.k8s.io Events are core Events). */
+  storage?: { group: string; plural: string };
 }
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -390,6 +392,7 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     plural: 'events',
     namespaced: true,
     shortNames: ['ev'],
+    storage: { group: '', plural: 'events' },
   }),
   // authorization / authentication reviews
   r({

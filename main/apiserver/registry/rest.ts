@@ -345,7 +345,7 @@ export class ObjectRegistry {
       const key = storageKey(info, namespace, name);
       const storageForm = this.semantics.toStorage(info, next);
       // Finalizers emptied on an object being deleted: the delete completes now.
-      const finishDelete = Boolean(meta.deletionTimestamp) && (meta.finalizers ?? []).length === 0;
+      const finishDelete = shouldDeleteDuringUpdate(info, next, old);
       if (options.dryRun) return { object: this.semantics.toVersion(info, storageForm), warnings };
       let stored: KubeObject;
       try {
@@ -558,6 +558,7 @@ export class ObjectRegistry {
         next.metadata.deletionTimestamp ??= plan.deletionTimestamp;
         next.metadata.deletionGracePeriodSeconds = plan.gracePeriodSeconds;
         if (plan.finalizers) next.metadata.finalizers = plan.finalizers;
+        if (plan.status !== undefined) next.status = plan.status;
         if (deepEqual(next, current)) return { object: current, deleted: false };
         if (options.dryRun) return { object: next, deleted: false };
         const stored = await this.store.update(
@@ -692,6 +693,24 @@ export class ObjectRegistry {
     }
     return err;
   }
+}
+
+/**
+ * An update that removes the last finalizer of an object being deleted completes the deletion
+ * (genericregistry ShouldDeleteDuringUpdate); a namespace also needs its spec.finalizers empty.
+ */
+function shouldDeleteDuringUpdate(info: ResourceInfo, next: KubeObject, old: KubeObject): boolean {
+  if ((next.metadata.finalizers ?? []).length > 0) return false;
+  if (info.group === '' && info.kind === 'Namespace') {
+    const specFinalizers = (next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    return (
+      Boolean(next.metadata.deletionTimestamp) &&
+      specFinalizers.length === 0 &&
+      next.metadata.deletionGracePeriodSeconds === 0
+    );
+  }
+  if ((old.metadata.finalizers ?? []).length === 0) return false;
+  return Boolean(next.metadata.deletionTimestamp) && next.metadata.deletionGracePeriodSeconds === 0;
 }
 
 function stripVolatile(object: KubeObject): unknown {

@@ -7,7 +7,13 @@ import type { ResourceInfo } from './resources.ts';
 
 export type DeletionPlan =
   | { kind: 'immediate' }
-  | { kind: 'mark'; deletionTimestamp: string; gracePeriodSeconds: number; finalizers?: string[] };
+  | {
+      kind: 'mark';
+      deletionTimestamp: string;
+      gracePeriodSeconds: number;
+      finalizers?: string[];
+      status?: unknown;
+    };
 
 export interface Semantics {
   /** Storage form → the version the request addressed (HPA v1/v2, CRD versions). */

@@ -44,6 +44,7 @@ import {
 } from '../patch/server-side-apply.ts';
 import { builtinPatchSchema, schemaFromOpenAPI, type PatchSchema } from '../patch/patch-schema.ts';
 import { hpaV1ToV2, hpaV2ToV1 } from './hpa-conversion.ts';
+import { coreToEventsV1, eventsV1ToCore } from './event-conversion.ts';
 import type { FieldPath } from '../patch/field-set.ts';
 import { hasStatusSubresource } from '../registry/strategy.ts';
 import { validateCustomResourceDefinition } from './crd-validation.ts';
@@ -91,12 +92,15 @@ export function createSemantics({
       const apiVersion = apiVersionOf(info.group, info.version);
       if (stored.apiVersion === apiVersion) return stored;
       if (isHpa(info)) return info.version === 'v1' ? hpaV2ToV1(stored) : hpaV1ToV2(stored);
+      if (info.kind === 'Event')
+        return info.group === 'events.k8s.io' ? coreToEventsV1(stored) : eventsV1ToCore(stored);
       // Custom resources convert with strategy None: only apiVersion changes.
       return { ...stored, apiVersion };
     },
 
     toStorage(info, object) {
       if (isHpa(info) && info.version === 'v1') return hpaV1ToV2(object);
+      if (info.group === 'events.k8s.io' && info.kind === 'Event') return eventsV1ToCore(object);
       if (info.custom && info.storageVersion)
         return { ...object, apiVersion: apiVersionOf(info.group, info.storageVersion) };
       return object;
@@ -253,6 +257,22 @@ export function createSemantics({
             finalizers,
           };
         }
+      }
+      // A namespace waits for the namespace controller to empty it (spec.finalizers: [kubernetes]).
+      const specFinalizers =
+        (object.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+      if (
+        info.group === '' &&
+        info.kind === 'Namespace' &&
+        (specFinalizers.length || finalizers.length)
+      ) {
+        return {
+          kind: 'mark',
+          deletionTimestamp: object.metadata.deletionTimestamp ?? nowTimestamp(now),
+          gracePeriodSeconds: 0,
+          finalizers,
+          status: { ...(object.status as object), phase: 'Terminating' },
+        };
       }
       if (finalizers.length) {
         return {

@@ -1,0 +1,77 @@
+// A work queue of object keys (client-go util/workqueue): a key is queued at most once, is never
+// processed by two workers at the same time, and failed or waiting keys come back after a delay
+// that grows per key (5 ms doubling, capped at 1000 s, as the default controller rate limiter).
+
+export type ReconcileResult = { requeueAfterMs?: number } | void;
+
+export class WorkQueue {
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private running = false;
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly reconcile: (key: string) => Promise<ReconcileResult>,
+    private readonly onError: (key: string, err: unknown) => void = () => undefined,
+  ) {}
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    this.queued.add(key);
+    this.kick();
+  }
+
+  addAfter(key: string, ms: number): void {
+    if (this.stopped || this.timers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    this.idle = this.drain().finally(() => (this.running = false));
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && this.queued.size) {
+      const key = this.queued.values().next().value as string;
+      this.queued.delete(key);
+      this.processing.add(key);
+      try {
+        const result = await this.reconcile(key);
+        this.failures.delete(key);
+        if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        const count = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, count);
+        this.onError(key, err);
+        this.addAfter(key, Math.min(5 * 2 ** (count - 1), 1_000_000));
+      } finally {
+        this.processing.delete(key);
+        if (this.dirty.delete(key)) this.queued.add(key);
+      }
+    }
+  }
+
+  /** Stops taking work; resolves when the key in progress is done. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.queued.clear();
+    await this.idle;
+  }
+}
