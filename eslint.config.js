@@ -10,7 +10,16 @@ const noElectron = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', '.tools/', '.data/', 'main/apiserver/openapi/generated/', 'renderer/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'out/',
+      '.tools/',
+      '.data/',
+      'main/apiserver/openapi/generated/',
+      'renderer/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -23,7 +32,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': ['error', { paths: [noElectron] }],
     },
   },
@@ -33,12 +45,22 @@ export default tseslint.config(
   },
   {
     // Runtime-free code: protocol logic that the renderer may share.
-    files: ['main/apiserver/patch/**', 'main/apiserver/selectors/**', 'main/apiserver/printers/**', 'main/api/**'],
+    files: [
+      'main/apiserver/patch/**',
+      'main/apiserver/selectors/**',
+      'main/apiserver/printers/**',
+      'main/api/**',
+    ],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [noElectron], patterns: [{ group: ['node:*'], message: 'Runtime-free code must not import Node modules.' }] },
+        {
+          paths: [noElectron],
+          patterns: [
+            { group: ['node:*'], message: 'Runtime-free code must not import Node modules.' },
+          ],
+        },
       ],
     },
   },
@@ -47,7 +69,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'agent/ never imports electron.' }], patterns: [{ group: ['**/main/shell/**'], message: 'agent/ must not depend on the Electron shell.' }] },
+        {
+          paths: [{ name: 'electron', message: 'agent/ never imports electron.' }],
+          patterns: [
+            {
+              group: ['**/main/shell/**'],
+              message: 'agent/ must not depend on the Electron shell.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -156,11 +156,13 @@ describe('client-side apply', () => {
     const after = await getJson<Deployment>(skiff, ['deployments.apps', 'web', '-n', ns]);
     const [app, shipper] = after.spec.template.spec.containers;
     expect(after.spec.template.spec.containers).toHaveLength(2);
+    // apimachinery's mergeSortedSlice puts a patch-only entry before the server's entries, and a
+    // later apply keeps it there (it leads the server order), exactly as kube-apiserver does.
     expect(app.env?.map((e) => [e.name, e.value])).toEqual([
+      ['ADDED_BY_OTHER', '1'],
       ['LOG_LEVEL', 'info'],
       ['GREETING', 'salut'],
       ['DB_PASSWORD', undefined],
-      ['ADDED_BY_OTHER', '1'],
     ]);
     expect(shipper.name).toBe('log-shipper');
     expect(shipper.env).toEqual([{ name: 'TARGET', value: 'stdout' }]);
@@ -176,10 +178,10 @@ describe('client-side apply', () => {
     const app = after.spec.template.spec.containers[0];
     expect(app.image).toBe('registry.local/skiff/web:1.4.2');
     expect(app.env?.map((e) => e.name)).toEqual([
+      'ADDED_BY_OTHER',
       'LOG_LEVEL',
       'GREETING',
       'DB_PASSWORD',
-      'ADDED_BY_OTHER',
     ]);
   });
 });

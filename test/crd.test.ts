@@ -115,7 +115,8 @@ describe('a CustomResourceDefinition', () => {
       body: widget('w3', { size: 7, color: 'blue' }),
     });
     expect(response.status, response.text).toBe(201);
-    const [line] = await watcher.waitForOutput(/^w3\s.*$/m, 5_000, from);
+    // a whole line: output may arrive mid-line
+    const [line] = await watcher.waitForOutput(/^w3\s[^\n]*\n/m, 5_000, from);
     expect(line).toMatch(/^w3\s+7\s+blue\s/);
     await watcher.stop('SIGTERM');
   });

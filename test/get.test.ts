@@ -41,7 +41,7 @@ const expectedHeaders: Record<string, string[]> = {
   endpoints: ['NAME', 'ENDPOINTS', 'AGE'],
   configmaps: ['NAME', 'DATA', 'AGE'],
   secrets: ['NAME', 'TYPE', 'DATA', 'AGE'],
-  serviceaccounts: ['NAME', 'SECRETS', 'AGE'],
+  serviceaccounts: ['NAME', 'AGE'], // SECRETS left the printer in 1.35 (kubernetes#117160)
   nodes: ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'],
   events: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
   persistentvolumes: [

@@ -9,6 +9,7 @@ import { StatusError, forbidden } from '../api/status.ts';
 import type { UserInfo } from '../api/user.ts';
 import { requestInfoFor, type RequestInfo } from './http/request-info.ts';
 import { impersonate } from './http/impersonation.ts';
+import { OPENAPI_V2_PROTOBUF, emptyOpenApiV2Document } from './openapi/v2-document.ts';
 import { sendError, sendJson, sendText } from './http/respond.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery/discovery.ts';
 import type { ResourceCatalog } from './registry/catalog.ts';
@@ -33,7 +34,10 @@ export interface Authenticator {
 }
 
 export interface Authorizer {
-  authorize(user: UserInfo, request: RequestInfo): { allowed: boolean; message: string };
+  authorize(
+    user: UserInfo,
+    request: RequestInfo,
+  ): { allowed: boolean; message: string; error?: StatusError };
 }
 
 export interface OpenApiService {
@@ -135,7 +139,7 @@ export class ApiServer {
       );
       if (user.username !== 'system:anonymous') {
         const decision = this.options.authorizer.authorize(user, info);
-        if (!decision.allowed) throw forbidden(decision.message);
+        if (!decision.allowed) throw decision.error ?? forbidden(decision.message);
       }
       if (!info.isResourceRequest) return this.nonResource(method, url, req, res);
       await this.options.resources.handle(info, url, user, req, res);
@@ -188,6 +192,23 @@ export class ApiServer {
         : versionMatch[1].split('/');
       const list = apiResourceList(catalog, group, version);
       if (list) return sendJson(res, 200, list);
+    }
+    if (path === '/openapi/v2') {
+      const body = emptyOpenApiV2Document(KUBERNETES_VERSION.gitVersion);
+      const json = !(req.headers.accept ?? '').includes('protobuf');
+      const payload = json
+        ? JSON.stringify({
+            swagger: '2.0',
+            info: { title: 'Kubernetes', version: KUBERNETES_VERSION.gitVersion },
+            paths: {},
+          })
+        : body;
+      res.writeHead(200, {
+        'Content-Type': json ? 'application/json' : OPENAPI_V2_PROTOBUF,
+        'Content-Length': payload.length,
+      });
+      res.end(payload);
+      return;
     }
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       const answer = this.options.openapi.handle(

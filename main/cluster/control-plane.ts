@@ -14,8 +14,13 @@ import {
   ServiceAccountTokens,
   type ObjectGetter,
 } from '../apiserver/auth/service-account-tokens.ts';
-import { authorize, subjectRulesReviewStatus, type RbacObjects } from '../apiserver/auth/rbac.ts';
-import { forbiddenMessage } from '../apiserver/auth/rbac.ts';
+import {
+  authorize,
+  forbiddenError,
+  forbiddenMessage,
+  subjectRulesReviewStatus,
+  type RbacObjects,
+} from '../apiserver/auth/rbac.ts';
 import { renderKubeconfig } from '../apiserver/auth/kubeconfig.ts';
 import { ResourceCatalog } from '../apiserver/registry/catalog.ts';
 import { ObjectRegistry } from '../apiserver/registry/rest.ts';
@@ -215,9 +220,11 @@ export class ControlPlane {
               path: request.path,
             };
             const decision = authorize(attributes, rbacCache.objects());
+            if (decision.allowed) return { allowed: true, message: '' };
             return {
-              allowed: decision.allowed,
-              message: decision.allowed ? '' : forbiddenMessage(attributes, decision.reason),
+              allowed: false,
+              message: forbiddenMessage(attributes, decision.reason),
+              error: forbiddenError(attributes, decision.reason),
             };
           },
         },

@@ -258,7 +258,7 @@ interface SubresourceShape {
   text?: boolean; // plain text response (log)
 }
 
-function subresourceShape(subresource: string): SubresourceShape {
+function subresourceShape(subresource: string, parent: GroupVersionKind): SubresourceShape {
   switch (subresource) {
     case 'scale':
       return {
@@ -297,7 +297,13 @@ function subresourceShape(subresource: string): SubresourceShape {
         gvk: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
       };
     case 'proxy':
-      return { methods: ['get', 'put', 'post', 'delete', 'patch'], connect: true };
+      // Tagged with the *ProxyOptions kind, as kube-apiserver does: an operation tagged with the
+      // parent's kind but without fieldValidation makes kubectl's validation give up.
+      return {
+        methods: ['get', 'put', 'post', 'delete', 'patch'],
+        connect: true,
+        gvk: { group: '', version: 'v1', kind: `${parent.kind}ProxyOptions` },
+      };
     default:
       // status, ephemeralcontainers, resize, approval and anything new: the object itself.
       return { methods: ['get', 'put', 'patch'] };
@@ -507,7 +513,7 @@ class PathBuilder {
       params: Parameter[];
     },
   ): void {
-    const shape = subresourceShape(subresource);
+    const shape = subresourceShape(subresource, parent);
     const gvk = shape.gvk ?? parent;
     const suffix = upperFirst(subresource);
     const pathItem: PathItem = { parameters: h.params };

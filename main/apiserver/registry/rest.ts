@@ -323,9 +323,11 @@ export class ObjectRegistry {
       this.semantics.applyDefaults(info, next);
       if (tracksGeneration(info)) {
         const generation = oldMeta.generation ?? 1;
-        meta.generation = deepEqual(specPart(next), specPart(old)) ? generation : generation + 1;
+        next.metadata.generation = deepEqual(specPart(next), specPart(old))
+          ? generation
+          : generation + 1;
       } else {
-        delete meta.generation;
+        delete next.metadata.generation;
       }
       this.validate(info, next, old);
       await this.runValidating(request);
@@ -404,7 +406,7 @@ export class ObjectRegistry {
             options.force,
             options.subresource,
           );
-          return this.createDecoded(info, namespace, created, options, warnings, true);
+          return this.createDecoded(info, namespace, deepClone(created), options, warnings, true);
         }
         const current = this.semantics.toVersion(info, currentStored);
         const merged = this.semantics.serverSideApply(
@@ -421,7 +423,8 @@ export class ObjectRegistry {
             namespace,
             name,
             currentStored,
-            merged,
+            // The merge may share subtrees with the frozen stored object; later steps mutate.
+            deepClone(merged),
             options,
             warnings,
             currentStored.metadata.resourceVersion,

@@ -548,7 +548,8 @@ function defaultRBACBinding(binding: Obj): void {
   if (ref) setIfEmptyString(ref, 'apiGroup', 'rbac.authorization.k8s.io');
   for (const s of objs(binding.subjects)) {
     if (!str(s.apiGroup)) {
-      if (s.kind === 'ServiceAccount') s.apiGroup = '';
+      // ServiceAccount subjects keep the empty group, which JSON omits (omitempty).
+      if (s.kind === 'ServiceAccount') delete s.apiGroup;
       else if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = 'rbac.authorization.k8s.io';
     }
   }
