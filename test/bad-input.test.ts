@@ -116,6 +116,16 @@ describe('the raw API', () => {
     expect(await storedConfigMaps()).toEqual(before);
   });
 
+  it('answers 400 naming the field when a value has the wrong type', async () => {
+    const before = await storedConfigMaps();
+    const body = configMap('typed', { data: { k: 1 } });
+    const status = expectStatus(await skiff.api(configMaps, { body }), 400, 'BadRequest');
+    expect(status.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data.k of type string',
+    );
+    expect(await storedConfigMaps()).toEqual(before);
+  });
+
   it('answers 422 naming the field for an invalid name', async () => {
     const before = await storedConfigMaps();
     const status = expectStatus(

@@ -28,6 +28,7 @@ import { nameIsDNSSubdomain } from '../validation/names.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/meta.ts';
 import { loadDefinitions, definitionForKind } from '../openapi/definitions.ts';
 import { findUnknownFields } from '../openapi/field-validation.ts';
+import { findTypeMismatch } from '../openapi/type-check.ts';
 import {
   applySchemaDefaults,
   pruneUnknownFields,
@@ -173,7 +174,15 @@ export function createSemantics({
       return builtinValidateUpdate(object, old);
     },
 
-    typeErrors() {
+    typeErrors(info, object) {
+      if (info.custom) return [];
+      const definition = definitionOf(info);
+      const mismatch = definition ? findTypeMismatch(definition, object, definitions) : undefined;
+      if (mismatch) {
+        throw badRequest(
+          `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${mismatch.found} into Go struct field ${mismatch.struct}.${mismatch.path} of type ${mismatch.expected}`,
+        );
+      }
       return [];
     },
 
