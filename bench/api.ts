@@ -138,8 +138,9 @@ async function startSkiff(
 async function startBaseline(
   client: Client,
   serverCert: { cert: string; key: string },
-): Promise<{ client: Client; close(): void }> {
+): Promise<{ client: Client; close(): void; setList(text: string): void }> {
   const objects = new Map<string, string>();
+  let listBody: string | undefined;
   let revision = 0;
   const server = https.createServer(
     { ...serverCert, ca: client.ca, requestCert: true, rejectUnauthorized: false },
@@ -161,7 +162,7 @@ async function startBaseline(
         } else {
           res
             .writeHead(200, { 'Content-Type': 'application/json' })
-            .end(`{"kind":"List","items":[${[...objects.values()].join(',')}]}`);
+            .end(listBody ?? `{"kind":"List","items":[${[...objects.values()].join(',')}]}`);
         }
       });
     },
@@ -175,6 +176,7 @@ async function startBaseline(
       base: `https://127.0.0.1:${port}`,
     },
     close: () => server.close(),
+    setList: (text) => (listBody = text),
   };
 }
 
@@ -341,6 +343,8 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`list failed: ${res.status}`);
       listTimes.push(performance.now() - t);
     }
+    // The baseline answers the very same 10,000-pod list body, precomputed.
+    baseline.setList((await request(skiff.client, 'GET', `${ns}/pods`)).body);
     const baseListTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
@@ -352,7 +356,7 @@ async function main(): Promise<void> {
       percentile(listTimes, 50),
       'ms',
       percentile(baseListTimes, 50),
-      '<= 300 ms (baseline lists 4,000 ConfigMaps)',
+      '<= 300 ms',
     );
 
     const watchP99 = await watchDelivery(skiff.client, 100, 1000);
