@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { parseServeArgs, UsageError } from './args.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+describe('skiff serve flags', () => {
+  it('defaults to port 6443, Docker on, and the per-user data folder', () => {
+    expect(parseServeArgs([])).toEqual({
+      dataDir: path.resolve(defaultDataDir()),
+      apiPort: 6443,
+      apiPortExplicit: false,
+      docker: true,
+    });
+  });
+
+  it('reads --data-dir, --api-port and --no-docker', () => {
+    expect(parseServeArgs(['--data-dir', 'x/y', '--api-port', '0', '--no-docker'])).toEqual({
+      dataDir: path.resolve('x/y'),
+      apiPort: 0,
+      apiPortExplicit: true,
+      docker: false,
+    });
+  });
+
+  it('names the flag in bad input', () => {
+    expect(() => parseServeArgs(['--api-port', '70000'])).toThrow(
+      new UsageError('--api-port: "70000" is not a port number (0-65535)'),
+    );
+    expect(() => parseServeArgs(['--api-port', 'abc'])).toThrow(/--api-port: "abc"/);
+    expect(() => parseServeArgs(['--data-dir', ' '])).toThrow(/--data-dir: must not be empty/);
+    expect(() => parseServeArgs(['--bogus'])).toThrow(UsageError);
+    expect(() => parseServeArgs(['--bogus'])).toThrow(/--bogus/);
+  });
+
+  it('answers help', () => {
+    expect(parseServeArgs(['--help'])).toBe('help');
+  });
+});
+
+describe('default data folder', () => {
+  it('follows each platform’s per-user application data place', () => {
+    expect(defaultDataDir({ XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe(path.join('/cfg', 'Skiff'));
+    expect(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toBe(
+      path.join('C:\\Users\\u\\AppData\\Roaming', 'Skiff'),
+    );
+    expect(defaultDataDir({}, 'darwin')).toMatch(/Library[/\\]Application Support[/\\]Skiff$/);
+  });
+});
