@@ -1,6 +1,7 @@
 // Kubernetes `Status` errors (apimachinery pkg/api/errors): every failure the API answers is one
 // of these, with the reason, code and message kube-apiserver would give, so kubectl prints the
 // same text it prints against a real cluster.
+import { formatFieldValue, goQuote } from './go-format.ts';
 
 export type StatusReason =
   | ''
@@ -163,7 +164,7 @@ export const fieldErrors = {
     return {
       type: 'FieldValueInvalid',
       field,
-      message: `Invalid value: ${formatValue(value)}: ${detail}`,
+      message: `Invalid value: ${formatFieldValue(value)}: ${detail}`,
     };
   },
   required(field: string, detail = ''): FieldError {
@@ -177,7 +178,7 @@ export const fieldErrors = {
     return {
       type: 'FieldValueNotSupported',
       field,
-      message: `Unsupported value: ${formatValue(value)}: supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
+      message: `Unsupported value: ${formatFieldValue(value)}: supported values: ${supported.map(goQuote).join(', ')}`,
     };
   },
   forbidden(field: string, detail: string): FieldError {
@@ -187,25 +188,17 @@ export const fieldErrors = {
     return {
       type: 'FieldValueDuplicate',
       field,
-      message: `Duplicate value: ${formatValue(value)}`,
+      message: `Duplicate value: ${formatFieldValue(value)}`,
     };
   },
   typeInvalid(field: string, value: unknown, detail: string): FieldError {
     return {
       type: 'FieldValueTypeInvalid',
       field,
-      message: `Invalid value: ${formatValue(value)}: ${detail}`,
+      message: `Invalid value: ${formatFieldValue(value)}: ${detail}`,
     };
   },
 };
-
-function formatValue(value: unknown): string {
-  if (typeof value === 'string') return `"${value}"`;
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  return JSON.stringify(value) ?? 'null';
-}
 
 export function forbidden(message: string): StatusError {
   return new StatusError(403, 'Forbidden', message);

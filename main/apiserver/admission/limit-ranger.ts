@@ -2,8 +2,9 @@
 // namespace's LimitRanges into pod containers, and min/max/ratio checks answered with 403.
 import { forbidden } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
-import { parseQuantity } from '../../api/quantity.ts';
-import type { AdmissionPlugin } from '../registry/rest.ts';
+import { quantityMilliValue, quantityOrZero } from '../../api/quantity.ts';
+import { podBeingCreated } from '../registry/rest.ts';
+import type { AdmissionPlugin, AdmissionRequest } from '../registry/rest.ts';
 
 interface LimitItem {
   type?: string;
@@ -45,6 +46,11 @@ function applyContainerDefaults(container: Container, items: LimitItem[]): void 
   }
 }
 
+/** requestLimitEnforcedValues: Go compares milli-values (rounded up), absent or bad ones as 0. */
+function milli(value: unknown): bigint {
+  return quantityMilliValue(quantityOrZero(value));
+}
+
 function checkContainer(container: Container, items: LimitItem[]): string[] {
   const problems: string[] = [];
   const requests = container.resources?.requests ?? {};
@@ -54,22 +60,23 @@ function checkContainer(container: Container, items: LimitItem[]): string[] {
       const request = requests[name];
       if (request === undefined)
         problems.push(`minimum ${name} usage per Container is ${min}.  No request is specified`);
-      else if ((parseQuantity(request) ?? 0) < (parseQuantity(min) ?? 0))
+      else if (milli(request) < milli(min))
         problems.push(`minimum ${name} usage per Container is ${min}, but request is ${request}`);
     }
     for (const [name, max] of Object.entries(item.max ?? {})) {
       const limit = limits[name];
       if (limit === undefined)
         problems.push(`maximum ${name} usage per Container is ${max}.  No limit is specified`);
-      else if ((parseQuantity(limit) ?? 0) > (parseQuantity(max) ?? 0))
+      else if (milli(limit) > milli(max))
         problems.push(`maximum ${name} usage per Container is ${max}, but limit is ${limit}`);
     }
     for (const [name, ratio] of Object.entries(item.maxLimitRequestRatio ?? {})) {
-      const limit = parseQuantity(limits[name]);
-      const request = parseQuantity(requests[name]);
-      if (limit !== undefined && request) {
-        const actual = limit / request;
-        if (actual > (parseQuantity(ratio) ?? Infinity))
+      const limit = milli(limits[name]);
+      const request = milli(requests[name]);
+      if (limits[name] !== undefined && request !== 0n) {
+        // limitRequestRatioConstraint: the ratio of milli-values as float64, against milli-ratio.
+        const actual = Number(limit) / Number(request);
+        if (actual * 1000 > Number(milli(ratio)))
           problems.push(
             `${name} max limit to request ratio per Container is ${ratio}, but provided ratio is ${actual.toFixed(6)}`,
           );
@@ -80,46 +87,31 @@ function checkContainer(container: Container, items: LimitItem[]): string[] {
 }
 
 export function limitRanger(listLimitRanges: (namespace: string) => KubeObject[]): AdmissionPlugin {
+  /** A pod being created in a namespace with Container limits: its containers and those limits. */
+  const limitedPod = (
+    request: AdmissionRequest,
+  ): { containers: Container[]; items: LimitItem[] } | undefined => {
+    const object = podBeingCreated(request);
+    if (!object) return undefined;
+    const items = containerItems(listLimitRanges(request.namespace));
+    if (!items.length) return undefined;
+    const spec = (object.spec ?? {}) as {
+      containers?: Container[];
+      initContainers?: Container[];
+    };
+    return { containers: [...(spec.containers ?? []), ...(spec.initContainers ?? [])], items };
+  };
   return {
     name: 'LimitRanger',
     mutate(request) {
-      const { info, object } = request;
-      if (
-        request.operation !== 'CREATE' ||
-        info.group !== '' ||
-        info.kind !== 'Pod' ||
-        !object ||
-        request.subresource
-      )
-        return;
-      const items = containerItems(listLimitRanges(request.namespace));
-      if (!items.length) return;
-      const spec = (object.spec ?? {}) as {
-        containers?: Container[];
-        initContainers?: Container[];
-      };
-      for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])])
-        applyContainerDefaults(container, items);
+      const pod = limitedPod(request);
+      if (!pod) return;
+      for (const container of pod.containers) applyContainerDefaults(container, pod.items);
     },
     validate(request) {
-      const { info, object } = request;
-      if (
-        request.operation !== 'CREATE' ||
-        info.group !== '' ||
-        info.kind !== 'Pod' ||
-        !object ||
-        request.subresource
-      )
-        return;
-      const items = containerItems(listLimitRanges(request.namespace));
-      if (!items.length) return;
-      const spec = (object.spec ?? {}) as {
-        containers?: Container[];
-        initContainers?: Container[];
-      };
-      const problems = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].flatMap((c) =>
-        checkContainer(c, items),
-      );
+      const pod = limitedPod(request);
+      if (!pod) return;
+      const problems = pod.containers.flatMap((c) => checkContainer(c, pod.items));
       if (problems.length)
         throw forbidden(`pods "${request.name}" is forbidden: [${problems.join(', ')}]`);
     },

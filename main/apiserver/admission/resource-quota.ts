@@ -2,11 +2,20 @@
 // namespace past a quota's hard limits is refused with 403 `exceeded quota: …`.
 import { forbidden } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
-import { parseQuantity } from '../../api/quantity.ts';
+import { compareStrings } from '../../api/go-format.ts';
+import {
+  addQuantities,
+  compareQuantities,
+  formatQuantity,
+  quantityOrZero,
+  quantityString,
+  ZERO_QUANTITY,
+  type Quantity,
+} from '../../api/quantity.ts';
 import type { ResourceInfo } from '../registry/resources.ts';
 import type { AdmissionPlugin } from '../registry/rest.ts';
 
-type Usage = Map<string, number>;
+type Usage = Map<string, Quantity>;
 
 const LEGACY_COUNTS: Record<string, string> = {
   '/pods': 'pods',
@@ -31,46 +40,50 @@ function isTerminal(pod: KubeObject): boolean {
 export function usageOf(info: ResourceInfo, object: KubeObject): Usage {
   const usage: Usage = new Map();
   const countKey = `count/${info.plural}${info.group ? `.${info.group}` : ''}`;
-  usage.set(countKey, 1);
+  usage.set(countKey, count(1));
   const legacy = LEGACY_COUNTS[`${info.group}/${info.plural}`];
-  if (legacy) usage.set(legacy, 1);
+  if (legacy) usage.set(legacy, count(1));
   if (info.group === '' && info.kind === 'Pod') {
     if (isTerminal(object)) return new Map();
     const spec = (object.spec ?? {}) as { containers?: Container[] };
     for (const container of spec.containers ?? []) {
       for (const [name, value] of Object.entries(container.resources?.requests ?? {})) {
-        const n = parseQuantity(value) ?? 0;
-        add(usage, `requests.${name}`, n);
+        const q = quantityOrZero(value);
+        add(usage, `requests.${name}`, q);
         if (name === 'cpu' || name === 'memory' || name === 'ephemeral-storage')
-          add(usage, name, n);
+          add(usage, name, q);
       }
       for (const [name, value] of Object.entries(container.resources?.limits ?? {}))
-        add(usage, `limits.${name}`, parseQuantity(value) ?? 0);
+        add(usage, `limits.${name}`, quantityOrZero(value));
     }
   }
   if (info.group === '' && info.kind === 'Service') {
     const spec = (object.spec ?? {}) as { type?: string; ports?: unknown[] };
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer')
-      usage.set('services.nodeports', spec.ports?.length ?? 0);
-    if (spec.type === 'LoadBalancer') usage.set('services.loadbalancers', 1);
+      usage.set('services.nodeports', count(spec.ports?.length ?? 0));
+    if (spec.type === 'LoadBalancer') usage.set('services.loadbalancers', count(1));
   }
   if (info.group === '' && info.kind === 'PersistentVolumeClaim') {
     const storage = (
       object.spec as { resources?: { requests?: { storage?: unknown } } } | undefined
     )?.resources?.requests?.storage;
-    add(usage, 'requests.storage', parseQuantity(storage) ?? 0);
+    add(usage, 'requests.storage', quantityOrZero(storage));
   }
   return usage;
 }
 
-function add(usage: Usage, key: string, n: number): void {
-  usage.set(key, (usage.get(key) ?? 0) + n);
+/** resource.NewQuantity(n, DecimalSI), as the evaluators count objects. */
+function count(n: number): Quantity {
+  return quantityOrZero(n);
 }
 
-function format(key: string, n: number): string {
-  if (key.endsWith('cpu') || key === 'cpu')
-    return n < 1 && n > 0 ? `${Math.round(n * 1000)}m` : String(Math.round(n * 1000) / 1000);
-  return String(n);
+function add(usage: Usage, key: string, q: Quantity): void {
+  const sum = usage.get(key);
+  usage.set(key, sum ? addQuantities(sum, q) : q);
+}
+
+function isPositive(q: Quantity | undefined): boolean {
+  return q !== undefined && q.sign > 0;
 }
 
 export interface QuotaSource {
@@ -96,7 +109,7 @@ export function resourceQuota(source: QuotaSource): AdmissionPlugin {
       for (const quota of quotas) {
         const hard = (quota.spec as { hard?: Record<string, unknown> } | undefined)?.hard ?? {};
         const relevant = [...requested.keys()].filter(
-          (key) => hard[key] !== undefined && (requested.get(key) ?? 0) > 0,
+          (key) => hard[key] !== undefined && isPositive(requested.get(key)),
         );
         if (!relevant.length) continue;
         const used: Usage = new Map();
@@ -104,15 +117,17 @@ export function resourceQuota(source: QuotaSource): AdmissionPlugin {
           for (const [key, n] of usageOf(request.info, object))
             if (relevant.includes(key)) add(used, key, n);
         }
-        const exceeded = relevant.filter(
-          (key) =>
-            (used.get(key) ?? 0) + (requested.get(key) ?? 0) > (parseQuantity(hard[key]) ?? 0),
-        );
+        const total = (key: string): Quantity =>
+          addQuantities(used.get(key) ?? ZERO_QUANTITY, requested.get(key) ?? ZERO_QUANTITY);
+        const exceeded = relevant
+          .filter((key) => compareQuantities(total(key), quantityOrZero(hard[key])) > 0)
+          .sort(compareStrings);
         if (exceeded.length) {
+          // prettyPrint: `name=Quantity.String()` pairs sorted by resource name.
           const list = (values: (key: string) => string) =>
             exceeded.map((key) => `${key}=${values(key)}`).join(',');
           throw forbidden(
-            `${request.info.plural}${request.info.group ? `.${request.info.group}` : ''} "${request.name}" is forbidden: exceeded quota: ${quota.metadata.name}, requested: ${list((k) => format(k, requested.get(k) ?? 0))}, used: ${list((k) => format(k, used.get(k) ?? 0))}, limited: ${list((k) => String(hard[k]))}`,
+            `${request.info.plural}${request.info.group ? `.${request.info.group}` : ''} "${request.name}" is forbidden: exceeded quota: ${quota.metadata.name}, requested: ${list((k) => formatQuantity(requested.get(k) ?? ZERO_QUANTITY))}, used: ${list((k) => formatQuantity(used.get(k) ?? ZERO_QUANTITY))}, limited: ${list((k) => quantityString(hard[k]))}`,
           );
         }
       }

@@ -3,6 +3,7 @@
 // (token, cluster CA, namespace) mounted at /var/run/secrets/kubernetes.io/serviceaccount.
 import type { KubeObject } from '../../api/types.ts';
 import { generateNameSuffix } from '../registry/meta.ts';
+import { podBeingCreated } from '../registry/rest.ts';
 import type { AdmissionPlugin } from '../registry/rest.ts';
 
 export const SERVICE_ACCOUNT_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -54,15 +55,8 @@ export function serviceAccountAdmission(
   return {
     name: 'ServiceAccount',
     mutate(request) {
-      const { info, object } = request;
-      if (
-        request.operation !== 'CREATE' ||
-        info.group !== '' ||
-        info.kind !== 'Pod' ||
-        !object ||
-        request.subresource
-      )
-        return;
+      const object = podBeingCreated(request);
+      if (!object) return;
       const spec = (object.spec ??= {}) as PodSpec;
       if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
       spec.serviceAccount = spec.serviceAccountName;

@@ -6,7 +6,6 @@ import {
   bootstrapRbacObjects,
   forbiddenError,
   forbiddenMessage,
-  goQuote,
   labelSelectorMatches,
   subjectRulesReviewStatus,
   type AuthorizationAttributes,
@@ -467,11 +466,5 @@ describe('labelSelectorMatches', () => {
     [{ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
   ])('%j → %s', (selector, expected) => {
     expect(labelSelectorMatches(selector, labels)).toBe(expected);
-  });
-});
-
-describe('goQuote', () => {
-  it('quotes like Go %q for ASCII', () => {
-    expect(goQuote('a"b\\c\n\x01')).toBe('"a\\"b\\\\c\\n\\x01"');
   });
 });

@@ -1,9 +1,11 @@
 // The RBAC authorizer (plugin/pkg/auth/authorizer/rbac, pkg/registry/rbac/validation/rule.go) as pure
 // functions over the stored Roles/Bindings, plus kube-apiserver's 403 text and rule listing for reviews.
+import { goQuote } from '../../api/go-format.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
 import type { StatusDetails } from '../../api/status.ts';
+import { labelSelectorFromJson } from '../selectors/label-selector.ts';
 import type { UserInfo } from './user-info.ts';
 import { SYSTEM_PRIVILEGED_GROUP, serviceAccountUsername } from './user-info.ts';
 
@@ -227,36 +229,12 @@ export function aggregateClusterRoleRules(
   return out;
 }
 
-/** metav1.LabelSelector semantics (matchLabels AND matchExpressions); an empty selector matches all. */
+/**
+ * Whether a ClusterRole's labels satisfy an aggregationRule selector (metav1.LabelSelectorAsSelector);
+ * an empty selector matches all, a selector that does not convert matches none.
+ */
 export function labelSelectorMatches(selector: unknown, labels: Record<string, string>): boolean {
-  if (!isPlainObject(selector)) return false;
-  const matchLabels = isPlainObject(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [key, value] of Object.entries(matchLabels)) {
-    if (labels[key] !== value) return false;
-  }
-  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const expr of expressions) {
-    if (!isPlainObject(expr) || typeof expr.key !== 'string') return false;
-    const values = Array.isArray(expr.values) ? expr.values : [];
-    const has = Object.prototype.hasOwnProperty.call(labels, expr.key);
-    switch (expr.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[expr.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[expr.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  return labelSelectorFromJson(selector)?.matches(labels) ?? false;
 }
 
 // --- rule resolution ---------------------------------------------------------------------------
@@ -474,33 +452,4 @@ function rulesEqual(a: PolicyRule, b: PolicyRule): boolean {
 function aggregateErrors(errors: string[]): string {
   const unique = [...new Set(errors)];
   return unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
-}
-
-/** Go's %q for the strings that appear in these messages. */
-export function goQuote(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        break;
-      case '\\':
-        out += '\\\\';
-        break;
-      case '\n':
-        out += '\\n';
-        break;
-      case '\r':
-        out += '\\r';
-        break;
-      case '\t':
-        out += '\\t';
-        break;
-      default:
-        if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-        else out += ch;
-    }
-  }
-  return `${out}"`;
 }

@@ -3,6 +3,7 @@
 import { createHash, createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, importPKCS8, importSPKI } from 'jose';
+import { goQuote } from '../../api/go-format.ts';
 import type { JsonObject, KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { badRequest, conflict, fieldErrors, invalid, notFound } from '../../api/status.ts';
@@ -667,6 +668,7 @@ function refClaim(value: unknown): { name?: string; uid?: string } | undefined {
   };
 }
 
+/** fmt %q of a []string: `["a" "b"]`. */
 function goStringList(items: readonly string[]): string {
-  return `[${items.map((i) => JSON.stringify(i)).join(' ')}]`;
+  return `[${items.map((i) => goQuote(i)).join(' ')}]`;
 }

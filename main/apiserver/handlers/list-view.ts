@@ -88,20 +88,10 @@ export class ListView {
     rendering: Rendering,
     params: URLSearchParams,
   ): unknown {
-    const versioned = this.deps.toVersion(info, object);
-    if (rendering.as === 'Table') {
-      const table = this.deps.table(info, [versioned], this.includeObject(params));
-      return {
-        kind: 'Table',
-        apiVersion: `meta.k8s.io/${rendering.version}`,
-        metadata: { resourceVersion: object.metadata.resourceVersion },
-        ...table,
-      };
-    }
-    if (rendering.as === 'PartialObjectMetadata') return partial(versioned, rendering.version);
-    return versioned;
+    return this.renderWatchObject(info, object, rendering, params, true);
   }
 
+  /** One object as asked for; a watch sends the Table's column definitions only once. */
   renderWatchObject(
     info: ResourceInfo,
     object: KubeObject,

@@ -349,16 +349,24 @@ export class ResourceHandler {
     const warnings: string[] = [];
     const body = await this.readObjectBody(req, options, warnings);
     const result = await this.deps.registry.create(ctx.info, ctx.namespace, body, options);
-    addWarnings(res, [...warnings, ...result.warnings]);
+    this.sendWritten(ctx, req, res, 201, result.object, [...warnings, ...result.warnings]);
+  }
+
+  /** Answers a create, update or patch: the warnings, then the stored object as the client asked. */
+  private sendWritten(
+    ctx: ResourceContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: number,
+    object: KubeObject,
+    warnings: string[],
+  ): void {
+    addWarnings(res, warnings);
+    const rendering = renderingFor(req.headers.accept);
     sendJson(
       res,
-      201,
-      this.deps.view.renderOne(
-        ctx.info,
-        result.object,
-        renderingFor(req.headers.accept),
-        ctx.url.searchParams,
-      ),
+      code,
+      this.deps.view.renderOne(ctx.info, object, rendering, ctx.url.searchParams),
     );
   }
 
@@ -381,17 +389,8 @@ export class ResourceHandler {
       body,
       options,
     );
-    addWarnings(res, [...warnings, ...result.warnings]);
-    sendJson(
-      res,
-      result.created ? 201 : 200,
-      this.deps.view.renderOne(
-        ctx.info,
-        result.object,
-        renderingFor(req.headers.accept),
-        ctx.url.searchParams,
-      ),
-    );
+    const code = result.created ? 201 : 200;
+    this.sendWritten(ctx, req, res, code, result.object, [...warnings, ...result.warnings]);
   }
 
   private async patch(
@@ -437,17 +436,8 @@ export class ResourceHandler {
       patch,
       options,
     );
-    addWarnings(res, [...warnings, ...result.warnings]);
-    sendJson(
-      res,
-      result.created ? 201 : 200,
-      this.deps.view.renderOne(
-        ctx.info,
-        result.object,
-        renderingFor(req.headers.accept),
-        ctx.url.searchParams,
-      ),
-    );
+    const code = result.created ? 201 : 200;
+    this.sendWritten(ctx, req, res, code, result.object, [...warnings, ...result.warnings]);
   }
 
   private async deleteOptions(

@@ -3,6 +3,7 @@
 // reject, walking the kind's OpenAPI schema instead of Go structs, with the decoder's paths.
 
 import { isPlainObject } from '../../api/types.ts';
+import { goQuote } from '../../api/go-format.ts';
 import { loadDefinitions } from './definitions.ts';
 import { resolveSchema, type Definitions, type Schema } from './schema.ts';
 
@@ -113,15 +114,6 @@ function walk(
       record(join(path, key));
     }
   }
-}
-
-/** Go's strconv.Quote for the field paths in messages. */
-function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) =>
-    c.charCodeAt(0) < 0xa0
-      ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
-      : `\\u${c.charCodeAt(0).toString(16)}`,
-  );
 }
 
 /** One decoder error text: `unknown field "spec.foo"` (also the Warn-mode warning text). */

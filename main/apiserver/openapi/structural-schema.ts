@@ -7,8 +7,13 @@ import { isIP } from 'node:net';
 import type { FieldError } from '../../api/status.ts';
 import type { JsonValue } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
-import { goFloat, goNumber, goQuote, goValue } from './go-format.ts';
+import { formatFieldValue, goFloat, goNumber, goQuote } from '../../api/go-format.ts';
 import type { Schema } from './schema.ts';
+
+/** A custom resource's values are Go maps and slices: a bad value prints with its keys sorted. */
+function badValue(value: unknown): string {
+  return formatFieldValue(value, 'sorted');
+}
 
 /**
  * A field error. Same shape as api/status.ts FieldError, plus `FieldValueTooMany`
@@ -547,7 +552,7 @@ function toFieldError(issue: Issue, basePath: string | undefined): SchemaFieldEr
       return {
         type: 'FieldValueNotSupported',
         field,
-        message: `Unsupported value: ${goValue(value)}${supported ? `: supported values: ${supported}` : ''}`,
+        message: `Unsupported value: ${badValue(value)}${supported ? `: supported values: ${supported}` : ''}`,
       };
     }
     case 'tooLong': {
@@ -568,20 +573,20 @@ function toFieldError(issue: Issue, basePath: string | undefined): SchemaFieldEr
       return {
         type: 'FieldValueTooMany',
         field,
-        message: `Too many: ${goValue(value)}: ${detail}`,
+        message: `Too many: ${badValue(value)}: ${detail}`,
       };
     }
     case 'type':
       return {
         type: 'FieldValueTypeInvalid',
         field,
-        message: `Invalid value: ${goValue(value)}: ${issue.message}`,
+        message: `Invalid value: ${badValue(value)}: ${issue.message}`,
       };
     default:
       return {
         type: 'FieldValueInvalid',
         field,
-        message: `Invalid value: ${goValue(value)}: ${issue.message}`,
+        message: `Invalid value: ${badValue(value)}: ${issue.message}`,
       };
   }
 }
@@ -841,12 +846,12 @@ const err = {
   invalid: (field: string, value: unknown, detail: string): SchemaFieldError => ({
     type: 'FieldValueInvalid',
     field,
-    message: `Invalid value: ${goValue(value)}: ${detail}`,
+    message: `Invalid value: ${badValue(value)}: ${detail}`,
   }),
   notSupported: (field: string, value: unknown, supported: string[]): SchemaFieldError => ({
     type: 'FieldValueNotSupported',
     field,
-    message: `Unsupported value: ${goValue(value)}: supported values: ${supported.map(goQuote).join(', ')}`,
+    message: `Unsupported value: ${badValue(value)}: supported values: ${supported.map(goQuote).join(', ')}`,
   }),
 };
 

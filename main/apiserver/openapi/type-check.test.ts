@@ -85,4 +85,33 @@ describe('findTypeMismatch', () => {
     };
     expect(findTypeMismatch('io.k8s.api.core.v1.Pod', pod, definitions)).toBeUndefined();
   });
+
+  it('accepts every alternative of the CRD schema unions (JSONSchemaPropsOrArray, OrBool)', () => {
+    const schema = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tags: { type: 'array', items: { type: 'string' } },
+        pair: { type: 'array', items: [{ type: 'string' }, { type: 'integer' }] },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    };
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: schema } }] },
+    };
+    const root =
+      'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition';
+    expect(findTypeMismatch(root, crd, definitions)).toBeUndefined();
+    const bad = {
+      ...crd,
+      spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: { items: 'x' } } }] },
+    };
+    expect(findTypeMismatch(root, bad, definitions)).toMatchObject({
+      path: 'spec.versions.schema.openAPIV3Schema.items',
+      found: 'string',
+    });
+  });
 });

@@ -63,9 +63,14 @@ function goTypeOf(schema: Schema, definitions: Definitions): string {
 function fits(schema: Schema, value: unknown, definitions: Definitions): boolean {
   if (value === null) return true; // Go decodes null into anything as the zero value
   const resolved = resolveSchema(schema, definitions);
-  if (resolved['x-kubernetes-int-or-string'] || resolved.oneOf || resolved.anyOf) {
+  if (resolved['x-kubernetes-int-or-string']) {
     return typeof value === 'string' || typeof value === 'number';
   }
+  // Types with their own UnmarshalJSON (Quantity, JSONSchemaPropsOrArray/OrBool/OrStringArray)
+  // take any of their alternatives.
+  const alternatives = resolved.oneOf ?? resolved.anyOf;
+  if (alternatives)
+    return alternatives.some((alternative) => fits(alternative, value, definitions));
   if (resolved['x-kubernetes-preserve-unknown-fields'] && !resolved.type) return true;
   switch (resolved.type) {
     case 'integer':

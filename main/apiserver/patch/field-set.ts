@@ -1,7 +1,7 @@
 // Sets of field paths and their `fieldsV1` encoding in metadata.managedFields: a port of
 // sigs.k8s.io/structured-merge-diff's fieldpath package (PathElement, Set, serialize.go).
 import type { JsonObject, JsonValue } from '../../api/types.ts';
-import { compareStrings, goJSONString, goNumber, goQuote } from './go-format.ts';
+import { compareStrings, goJSON, goJSONString, goNumber, goQuote } from '../../api/go-format.ts';
 import { isJsonObject } from './json-value.ts';
 
 /** One step of a field path: a field name, an associative list key, a set value or an index. */
@@ -79,16 +79,6 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
   return 0;
 }
 
-/** JSON as structured-merge-diff writes values inside `k:` / `v:` keys (jsoniter, std-compatible). */
-function valueJSON(v: JsonValue): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return goJSONString(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(valueJSON).join(',')}]`;
-  const keys = Object.keys(v).sort(compareStrings);
-  return `{${keys.map((k) => `${goJSONString(k)}:${valueJSON(v[k])}`).join(',')}}`;
-}
-
 // Field ids are looked up constantly; keeping them avoids rebuilding (and rehashing) strings.
 const fieldIds = new Map<string, string>();
 
@@ -103,9 +93,11 @@ export function serializePathElement(pe: PathElement): string {
     }
     return id;
   }
+  // Values inside `k:` / `v:` are JSON as encoding/json writes it (structured-merge-diff's
+  // jsoniter configuration is std-compatible).
   if ('key' in pe)
-    return `k:{${pe.key.map(([k, v]) => `${goJSONString(k)}:${valueJSON(v)}`).join(',')}}`;
-  if ('value' in pe) return `v:${valueJSON(pe.value)}`;
+    return `k:{${pe.key.map(([k, v]) => `${goJSONString(k)}:${goJSON(v)}`).join(',')}}`;
+  if ('value' in pe) return `v:${goJSON(pe.value)}`;
   return `i:${pe.index}`;
 }
 

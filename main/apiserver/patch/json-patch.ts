@@ -4,7 +4,7 @@
 import type { JsonValue } from '../../api/types.ts';
 import { StatusError, badRequest } from '../../api/status.ts';
 import { cloneJson, isJsonObject, jsonEqual, jsonKind } from './json-value.ts';
-import { rejectedPatch } from './go-format.ts';
+import { rejectedPatch } from './patch-errors.ts';
 
 export interface JsonPatchOptions {
   /** The request's fieldValidation; Strict and Warn (the server default) decode ops strictly. */

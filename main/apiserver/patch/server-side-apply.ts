@@ -19,7 +19,8 @@ import {
   validateListKeys,
 } from './typed-value.ts';
 import type { Comparison } from './typed-value.ts';
-import { compareStrings, goJSON, goQuote, unknownError } from './go-format.ts';
+import { compareStrings, goJSON, goQuote } from '../../api/go-format.ts';
+import { unknownError } from './patch-errors.ts';
 import { cloneJson, isJsonObject, jsonEqual } from './json-value.ts';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';

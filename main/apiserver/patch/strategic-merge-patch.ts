@@ -8,7 +8,8 @@ import type { StatusError } from '../../api/status.ts';
 import type { PatchSchema } from './patch-schema.ts';
 import { UNTYPED_SCHEMA, childSchema, elementSchema } from './patch-schema.ts';
 import { cloneJson, isJsonObject, jsonKind } from './json-value.ts';
-import { goString, goTypeName, goValue, rejectedPatch, unknownError } from './go-format.ts';
+import { goString, goTypeName, goValue } from '../../api/go-format.ts';
+import { rejectedPatch, unknownError } from './patch-errors.ts';
 
 const DIRECTIVE = '$patch';
 const RETAIN_KEYS = '$retainKeys';

@@ -7,7 +7,7 @@ import type { PatchSchema } from './patch-schema.ts';
 import { childSchema, elementSchema } from './patch-schema.ts';
 import type { FieldPath, PathElement } from './field-set.ts';
 import { FieldSet, keyElement, pathElementString, serializePathElement } from './field-set.ts';
-import { goQuote } from './go-format.ts';
+import { goQuote } from '../../api/go-format.ts';
 import { isJsonObject, jsonEqual } from './json-value.ts';
 
 /** An object or list item that does not fit its schema (typed.ValidationErrors). */

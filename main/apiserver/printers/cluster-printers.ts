@@ -3,7 +3,6 @@
 // EndpointSlice, (Cluster)RoleBinding, StorageClass, Lease, PriorityClass, webhook configurations.
 import type { KubeObject } from '../../api/types.ts';
 import { formatLabelSelector } from '../selectors/label-selector.ts';
-import { timestampSince } from './duration.ts';
 import {
   arr,
   get,
@@ -16,17 +15,9 @@ import {
   sortedSet,
   str,
 } from './format.ts';
-import { ageColumn, nameColumn, wide } from './printer.ts';
-import type { KindPrinter, PrintContext } from './printer.ts';
+import { ageCell, ageColumn, nameCell, nameColumn, wide } from './printer.ts';
+import type { KindPrinter } from './printer.ts';
 import { column } from './table.ts';
-
-function name(o: KubeObject): string {
-  return o.metadata?.name ?? '';
-}
-
-function age(o: KubeObject, ctx: PrintContext): string {
-  return timestampSince(o.metadata?.creationTimestamp, ctx.now);
-}
 
 /** formatHosts: up to three hosts, "*" when no rule names one. */
 function ingressHosts(rules: unknown[]): string {
@@ -77,12 +68,12 @@ export const ingressPrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       optStr(o, 'spec', 'ingressClassName') ?? '<none>',
       ingressHosts(arr(o, 'spec', 'rules')),
       ingressAddress(o),
       arr(o, 'spec', 'tls').length !== 0 ? '80, 443' : '80',
-      age(o, ctx),
+      ageCell(o, ctx),
     ],
   }),
 };
@@ -101,7 +92,7 @@ export const ingressClassPrinter: KindPrinter = {
       const group = optStr(params, 'apiGroup');
       parameters = `${str(params, 'kind')}${group !== undefined ? `.${group}` : ''}/${str(params, 'name')}`;
     }
-    return { cells: [name(o), str(o, 'spec', 'controller'), parameters, age(o, ctx)] };
+    return { cells: [nameCell(o), str(o, 'spec', 'controller'), parameters, ageCell(o, ctx)] };
   },
 };
 
@@ -113,10 +104,10 @@ export const networkPolicyPrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       // podSelector is a value, not a pointer, upstream: a missing one is the empty selector.
       formatLabelSelector(obj(o, 'spec', 'podSelector') ?? {}),
-      age(o, ctx),
+      ageCell(o, ctx),
     ],
   }),
 };
@@ -168,11 +159,11 @@ export const endpointSlicePrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       str(o, 'addressType'),
       endpointSlicePorts(arr(o, 'ports')),
       endpointSliceEndpoints(arr(o, 'endpoints')),
-      age(o, ctx),
+      ageCell(o, ctx),
     ],
   }),
 };
@@ -210,9 +201,9 @@ function bindingPrinter(what: string): KindPrinter {
     ],
     row: (o, ctx) => ({
       cells: [
-        name(o),
+        nameCell(o),
         `${str(o, 'roleRef', 'kind')}/${str(o, 'roleRef', 'name')}`,
-        age(o, ctx),
+        ageCell(o, ctx),
         ...subjects(o),
       ],
     }),
@@ -242,12 +233,12 @@ export const storageClassPrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      isDefaultStorageClass(o) ? `${name(o)} (default)` : name(o),
+      isDefaultStorageClass(o) ? `${nameCell(o)} (default)` : nameCell(o),
       str(o, 'provisioner'),
       optStr(o, 'reclaimPolicy') ?? 'Delete',
       optStr(o, 'volumeBindingMode') ?? 'Immediate',
       optBool(o, 'allowVolumeExpansion') ?? false,
-      age(o, ctx),
+      ageCell(o, ctx),
     ],
   }),
 };
@@ -258,7 +249,7 @@ export const leasePrinter: KindPrinter = {
     column('Holder', 'string', 'Identity of the current holder of the lease.'),
     ageColumn(),
   ],
-  row: (o, ctx) => ({ cells: [name(o), str(o, 'spec', 'holderIdentity'), age(o, ctx)] }),
+  row: (o, ctx) => ({ cells: [nameCell(o), str(o, 'spec', 'holderIdentity'), ageCell(o, ctx)] }),
 };
 
 export const priorityClassPrinter: KindPrinter = {
@@ -271,10 +262,10 @@ export const priorityClassPrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       int(o, 'value'),
       get(o, 'globalDefault') === true,
-      age(o, ctx),
+      ageCell(o, ctx),
       str(o, 'preemptionPolicy'),
     ],
   }),
@@ -291,7 +282,7 @@ function webhookPrinter(): KindPrinter {
       ),
       ageColumn(),
     ],
-    row: (o, ctx) => ({ cells: [name(o), arr(o, 'webhooks').length, age(o, ctx)] }),
+    row: (o, ctx) => ({ cells: [nameCell(o), arr(o, 'webhooks').length, ageCell(o, ctx)] }),
   };
 }
 

@@ -1,6 +1,7 @@
 // Table printers for core/v1 kinds (pkg/printers/internalversion/printers.go): Namespace, Service,
 // Endpoints, ConfigMap, Secret, ServiceAccount, Node, Event, PersistentVolume(Claim),
 // ResourceQuota, ReplicationController, PodTemplate. Pods live in pod.ts.
+import { quantityString } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { formatLabels } from '../selectors/label-selector.ts';
 import { timestampSince } from './duration.ts';
@@ -19,27 +20,20 @@ import {
   stringMap,
 } from './format.ts';
 import {
+  ageCell,
   ageColumn,
   CONTAINERS_DESCRIPTION,
   IMAGES_DESCRIPTION,
+  nameCell,
   nameColumn,
   wide,
 } from './printer.ts';
-import type { KindPrinter, PrintContext } from './printer.ts';
-import { formatQuantity } from './quantity.ts';
+import type { KindPrinter } from './printer.ts';
 import { column } from './table.ts';
-
-function name(o: KubeObject): string {
-  return o.metadata?.name ?? '';
-}
-
-function age(o: KubeObject, ctx: PrintContext): string {
-  return timestampSince(o.metadata?.creationTimestamp, ctx.now);
-}
 
 export const namespacePrinter: KindPrinter = {
   columns: [nameColumn(), column('Status', 'string', 'The status of the namespace'), ageColumn()],
-  row: (o, ctx) => ({ cells: [name(o), str(o, 'status', 'phase'), age(o, ctx)] }),
+  row: (o, ctx) => ({ cells: [nameCell(o), str(o, 'status', 'phase'), ageCell(o, ctx)] }),
 };
 
 export const replicationControllerPrinter: KindPrinter = {
@@ -57,11 +51,11 @@ export const replicationControllerPrinter: KindPrinter = {
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return {
       cells: [
-        name(o),
+        nameCell(o),
         optInt(o, 'spec', 'replicas') ?? 1,
         int(o, 'status', 'replicas'),
         int(o, 'status', 'readyReplicas'),
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         formatLabels(stringMap(o, 'spec', 'selector')),
@@ -141,12 +135,12 @@ export const servicePrinter: KindPrinter = {
     const ports = servicePorts(o);
     return {
       cells: [
-        name(o),
+        nameCell(o),
         str(o, 'spec', 'type') || 'ClusterIP',
         clusterIP,
         serviceExternalIP(o),
         ports === '' ? '<none>' : ports,
-        age(o, ctx),
+        ageCell(o, ctx),
         formatLabels(stringMap(o, 'spec', 'selector')),
       ],
     };
@@ -196,7 +190,7 @@ export const endpointsPrinter: KindPrinter = {
     column('Endpoints', 'string', 'The ready addresses and ports behind the Service.'),
     ageColumn(),
   ],
-  row: (o, ctx) => ({ cells: [name(o), formatEndpoints(o), age(o, ctx)] }),
+  row: (o, ctx) => ({ cells: [nameCell(o), formatEndpoints(o), ageCell(o, ctx)] }),
 };
 
 export const configMapPrinter: KindPrinter = {
@@ -207,9 +201,9 @@ export const configMapPrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       Object.keys(obj(o, 'data') ?? {}).length + Object.keys(obj(o, 'binaryData') ?? {}).length,
-      age(o, ctx),
+      ageCell(o, ctx),
     ],
   }),
 };
@@ -227,14 +221,14 @@ export const secretPrinter: KindPrinter = {
       ...Object.keys(obj(o, 'data') ?? {}),
       ...Object.keys(obj(o, 'stringData') ?? {}),
     ]);
-    return { cells: [name(o), str(o, 'type'), keys.size, age(o, ctx)] };
+    return { cells: [nameCell(o), str(o, 'type'), keys.size, ageCell(o, ctx)] };
   },
 };
 
 /** Kubernetes 1.35 prints no SECRETS column any more (the field is unused since 1.24). */
 export const serviceAccountPrinter: KindPrinter = {
   columns: [nameColumn(), ageColumn()],
-  row: (o, ctx) => ({ cells: [name(o), age(o, ctx)] }),
+  row: (o, ctx) => ({ cells: [nameCell(o), ageCell(o, ctx)] }),
 };
 
 function nodeStatus(o: KubeObject): string {
@@ -288,10 +282,10 @@ export const nodePrinter: KindPrinter = {
   ],
   row: (o, ctx) => ({
     cells: [
-      name(o),
+      nameCell(o),
       nodeStatus(o),
       nodeRoles(o),
-      age(o, ctx),
+      ageCell(o, ctx),
       str(o, 'status', 'nodeInfo', 'kubeletVersion'),
       nodeAddress(o, 'InternalIP'),
       nodeAddress(o, 'ExternalIP'),
@@ -400,7 +394,7 @@ export const eventPrinter: KindPrinter = {
         e.message.trim(),
         first,
         count,
-        name(o),
+        nameCell(o),
       ],
     };
   },
@@ -433,8 +427,8 @@ export const persistentVolumePrinter: KindPrinter = {
     const phase = o.metadata?.deletionTimestamp ? 'Terminating' : str(o, 'status', 'phase');
     return {
       cells: [
-        name(o),
-        formatQuantity(get(o, 'spec', 'capacity', 'storage') ?? '0'),
+        nameCell(o),
+        quantityString(get(o, 'spec', 'capacity', 'storage') ?? '0'),
         accessModesString(arr(o, 'spec', 'accessModes')),
         str(o, 'spec', 'persistentVolumeReclaimPolicy'),
         phase,
@@ -442,7 +436,7 @@ export const persistentVolumePrinter: KindPrinter = {
         storageClass,
         optStr(o, 'spec', 'volumeAttributesClassName') ?? '<unset>',
         str(o, 'status', 'reason'),
-        age(o, ctx),
+        ageCell(o, ctx),
         optStr(o, 'spec', 'volumeMode') ?? '<unset>',
       ],
     };
@@ -467,7 +461,7 @@ export const persistentVolumeClaimPrinter: KindPrinter = {
     let accessModes = '';
     if (volumeName !== '') {
       accessModes = accessModesString(arr(o, 'status', 'accessModes'));
-      capacity = formatQuantity(get(o, 'status', 'capacity', 'storage') ?? '0');
+      capacity = quantityString(get(o, 'status', 'capacity', 'storage') ?? '0');
     }
     const annotations = o.metadata?.annotations ?? {};
     const storageClass =
@@ -477,14 +471,14 @@ export const persistentVolumeClaimPrinter: KindPrinter = {
     const phase = o.metadata?.deletionTimestamp ? 'Terminating' : str(o, 'status', 'phase');
     return {
       cells: [
-        name(o),
+        nameCell(o),
         phase,
         volumeName,
         capacity,
         accessModes,
         storageClass,
         optStr(o, 'spec', 'volumeAttributesClassName') ?? '<unset>',
-        age(o, ctx),
+        ageCell(o, ctx),
         optStr(o, 'spec', 'volumeMode') ?? '<unset>',
       ],
     };
@@ -515,10 +509,10 @@ export const resourceQuotaPrinter: KindPrinter = {
       const pieces = resource.split('.');
       const target = pieces.length > 1 && pieces[0] === 'limits' ? limits : requests;
       target.push(
-        `${resource}: ${formatQuantity(used[resource] ?? '0')}/${formatQuantity(hard[resource])}`,
+        `${resource}: ${quantityString(used[resource] ?? '0')}/${quantityString(hard[resource])}`,
       );
     }
-    return { cells: [name(o), requests.join(', '), limits.join(', '), age(o, ctx)] };
+    return { cells: [nameCell(o), requests.join(', '), limits.join(', '), ageCell(o, ctx)] };
   },
 };
 
@@ -532,7 +526,12 @@ export const podTemplatePrinter: KindPrinter = {
   row: (o) => {
     const [names, images] = containerCells(get(o, 'template', 'spec'));
     return {
-      cells: [name(o), names, images, formatLabels(stringMap(o, 'template', 'metadata', 'labels'))],
+      cells: [
+        nameCell(o),
+        names,
+        images,
+        formatLabels(stringMap(o, 'template', 'metadata', 'labels')),
+      ],
     };
   },
 };

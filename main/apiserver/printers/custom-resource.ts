@@ -1,5 +1,6 @@
 // Tables for custom resources (apiextensions-apiserver pkg/registry/customresource/tableconvertor):
 // NAME first, then the CRD version's additionalPrinterColumns, or AGE when it declares none.
+import { goJSON, goNumber } from '../../api/go-format.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { humanDuration } from './duration.ts';
 import { compileJsonPath, JsonPathError } from './jsonpath.ts';
@@ -34,44 +35,13 @@ const DEFAULT_COLUMNS: CustomResourceColumnDefinition[] = [
   },
 ];
 
-/** Go's %v for a float64 that is not integral: shortest digits, exponent form outside 1e-4..1e6. */
-function goFloat(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  const [mantissa, exp] = n.toExponential().split('e');
-  const e = Number(exp);
-  if (e < -4 || e >= 6) {
-    const sign = e < 0 ? '-' : '+';
-    return `${mantissa}e${sign}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  return String(n);
-}
-
-/** encoding/json.Marshal: sorted object keys and HTML-safe escaping. */
-function goJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? String(value) : JSON.stringify(value);
-  if (typeof value === 'string') {
-    return JSON.stringify(value).replace(
-      /[<>&\u2028\u2029]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  }
-  if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  );
-  return `{${entries.map(([k, v]) => `${goJson(k)}:${goJson(v)}`).join(',')}}`;
-}
-
 /** jsonpath PrintResults of one value: scalars as text, maps and lists as JSON. */
 function printText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return goFloat(value);
+  if (typeof value === 'number') return goNumber(value);
   if (typeof value === 'boolean') return String(value);
-  return goJson(value);
+  return goJSON(value);
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

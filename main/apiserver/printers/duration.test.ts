@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { humanDuration, shortHumanDuration, timestampSince } from './duration.ts';
-import { formatQuantity } from './quantity.ts';
 
 const s = 1000;
 const m = 60 * s;
@@ -52,37 +51,5 @@ describe('humanDuration', () => {
     expect(timestampSince('2025-06-01T11:56:40Z', now)).toBe('3m20s');
     expect(timestampSince(undefined, now)).toBe('<unknown>');
     expect(timestampSince('', now)).toBe('<unknown>');
-  });
-});
-
-describe('formatQuantity', () => {
-  it('prints the canonical form of resource quantities', () => {
-    const cases: [unknown, string][] = [
-      ['1Gi', '1Gi'],
-      ['1024Mi', '1Gi'],
-      ['1.5Gi', '1536Mi'],
-      ['0.5Gi', '512Mi'],
-      ['2048Ki', '2Mi'],
-      ['1000Mi', '1000Mi'],
-      ['1Ki', '1Ki'],
-      ['0.1Ki', '102400m'],
-      ['500m', '500m'],
-      ['0.5', '500m'],
-      ['1000M', '1G'],
-      ['1500M', '1500M'],
-      ['512', '512'],
-      ['1024', '1024'],
-      ['1e3', '1e3'],
-      ['1000e3', '1e6'],
-      ['0', '0'],
-      ['0Gi', '0'],
-      ['-1Gi', '-1Gi'],
-      ['100n', '100n'],
-      [2, '2'],
-      [undefined, '<nil>'],
-      ['not-a-quantity', 'not-a-quantity'],
-    ];
-    for (const [input, expected] of cases)
-      expect(formatQuantity(input), String(input)).toBe(expected);
   });
 });

@@ -2,9 +2,9 @@
 // the STATUS reason (ContainerCreating, CrashLoopBackOff, Init:1/2, Completed, Terminating…) and
 // RESTARTS with the time of the last restart.
 import type { KubeObject } from '../../api/types.ts';
-import { humanDuration, parseTimestamp, timestampSince } from './duration.ts';
+import { humanDuration, parseTimestamp } from './duration.ts';
 import { arr, bool, get, int, obj, str } from './format.ts';
-import { ageColumn, nameColumn, wide } from './printer.ts';
+import { ageCell, ageColumn, nameCell, nameColumn, wide } from './printer.ts';
 import type { KindPrinter, PrintContext, PrintedRow } from './printer.ts';
 import { column } from './table.ts';
 import type { TableRowCondition } from './table.ts';
@@ -223,11 +223,11 @@ export const podPrinter: KindPrinter = {
     const s = summarizePod(pod, ctx.now);
     const row: PrintedRow = {
       cells: [
-        pod.metadata?.name ?? '',
+        nameCell(pod),
         s.ready,
         s.status,
         s.restarts,
-        timestampSince(pod.metadata?.creationTimestamp, ctx.now),
+        ageCell(pod, ctx),
         orNone(podIP(pod)),
         orNone(str(pod, 'spec', 'nodeName')),
         orNone(str(pod, 'status', 'nominatedNodeName')),

@@ -2,6 +2,7 @@
 // definitions and a function from object to row cells. Every row is built with Wide=true,
 // as kube-apiserver does; kubectl hides priority>0 columns unless asked for -o wide.
 import type { KubeObject } from '../../api/types.ts';
+import { timestampSince } from './duration.ts';
 import { column } from './table.ts';
 import type { TableCell, TableColumnDefinition, TableRowCondition } from './table.ts';
 
@@ -41,4 +42,14 @@ export function ageColumn(): TableColumnDefinition {
 /** A priority-1 column, shown by kubectl only with -o wide. */
 export function wide(name: string, type: string, description: string): TableColumnDefinition {
   return column(name, type, description, { priority: 1 });
+}
+
+/** The NAME cell every built-in printer starts with. */
+export function nameCell(o: KubeObject): string {
+  return o.metadata?.name ?? '';
+}
+
+/** The AGE cell: time since creationTimestamp (translateTimestampSince), `<unknown>` when unset. */
+export function ageCell(o: KubeObject, ctx: PrintContext): string {
+  return timestampSince(o.metadata?.creationTimestamp, ctx.now);
 }

@@ -1,6 +1,7 @@
 // Table printers for workload kinds (pkg/printers/internalversion/printers.go): Deployment,
 // ReplicaSet, StatefulSet, DaemonSet, ControllerRevision, Job, CronJob, HorizontalPodAutoscaler
 // and PodDisruptionBudget.
+import { quantityString } from '../../api/quantity.ts';
 import type { KubeObject } from '../../api/types.ts';
 import {
   formatLabels,
@@ -25,23 +26,16 @@ import {
   stringMap,
 } from './format.ts';
 import {
+  ageCell,
   ageColumn,
   CONTAINERS_DESCRIPTION,
   IMAGES_DESCRIPTION,
+  nameCell,
   nameColumn,
   wide,
 } from './printer.ts';
-import type { KindPrinter, PrintContext } from './printer.ts';
-import { formatQuantity } from './quantity.ts';
+import type { KindPrinter } from './printer.ts';
 import { column } from './table.ts';
-
-function name(o: KubeObject): string {
-  return o.metadata?.name ?? '';
-}
-
-function age(o: KubeObject, ctx: PrintContext): string {
-  return timestampSince(o.metadata?.creationTimestamp, ctx.now);
-}
 
 function selectorOf(o: unknown, ...path: string[]): LabelSelectorObject | undefined {
   return obj(o, ...path);
@@ -77,11 +71,11 @@ export const deploymentPrinter: KindPrinter = {
     }
     return {
       cells: [
-        name(o),
+        nameCell(o),
         `${int(o, 'status', 'readyReplicas')}/${replicas(o)}`,
         int(o, 'status', 'updatedReplicas'),
         int(o, 'status', 'availableReplicas'),
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         selector,
@@ -105,11 +99,11 @@ export const replicaSetPrinter: KindPrinter = {
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return {
       cells: [
-        name(o),
+        nameCell(o),
         replicas(o),
         int(o, 'status', 'replicas'),
         int(o, 'status', 'readyReplicas'),
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         formatLabelSelector(selectorOf(o, 'spec', 'selector')),
@@ -130,9 +124,9 @@ export const statefulSetPrinter: KindPrinter = {
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return {
       cells: [
-        name(o),
+        nameCell(o),
         `${int(o, 'status', 'readyReplicas')}/${replicas(o)}`,
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
       ],
@@ -158,14 +152,14 @@ export const daemonSetPrinter: KindPrinter = {
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return {
       cells: [
-        name(o),
+        nameCell(o),
         int(o, 'status', 'desiredNumberScheduled'),
         int(o, 'status', 'currentNumberScheduled'),
         int(o, 'status', 'numberReady'),
         int(o, 'status', 'updatedNumberScheduled'),
         int(o, 'status', 'numberAvailable'),
         formatLabels(stringMap(o, 'spec', 'template', 'spec', 'nodeSelector')),
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         formatLabelSelector(selectorOf(o, 'spec', 'selector')),
@@ -192,7 +186,9 @@ export const controllerRevisionPrinter: KindPrinter = {
     column('Revision', 'string', 'Revision number of the state the object represents.'),
     ageColumn(),
   ],
-  row: (o, ctx) => ({ cells: [name(o), controllerName(o), int(o, 'revision'), age(o, ctx)] }),
+  row: (o, ctx) => ({
+    cells: [nameCell(o), controllerName(o), int(o, 'revision'), ageCell(o, ctx)],
+  }),
 };
 
 function conditionTrue(o: KubeObject, type: string): boolean {
@@ -243,11 +239,11 @@ export const jobPrinter: KindPrinter = {
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return {
       cells: [
-        name(o),
+        nameCell(o),
         jobStatus(o),
         jobCompletions(o),
         jobDuration(o, ctx.now),
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         formatLabelSelector(selectorOf(o, 'spec', 'selector')),
@@ -275,13 +271,13 @@ export const cronJobPrinter: KindPrinter = {
     const last = get(o, 'status', 'lastScheduleTime');
     return {
       cells: [
-        name(o),
+        nameCell(o),
         str(o, 'spec', 'schedule'),
         optStr(o, 'spec', 'timeZone') ?? '<none>',
         boolPtr(optBool(o, 'spec', 'suspend')),
         arr(o, 'status', 'active').length,
         typeof last === 'string' && last !== '' ? timestampSince(last, ctx.now) : '<none>',
-        age(o, ctx),
+        ageCell(o, ctx),
         names,
         images,
         formatLabelSelector(selectorOf(o, 'spec', 'jobTemplate', 'spec', 'selector')),
@@ -332,20 +328,20 @@ function averageOrValue(spec: unknown, status: unknown): string {
   if (get(target, 'averageValue') !== undefined) {
     const current =
       status && get(status, 'current', 'averageValue') !== undefined
-        ? formatQuantity(get(status, 'current', 'averageValue'))
+        ? quantityString(get(status, 'current', 'averageValue'))
         : '<unknown>';
-    return `${current}/${formatQuantity(get(target, 'averageValue'))} (avg)`;
+    return `${current}/${quantityString(get(target, 'averageValue'))} (avg)`;
   }
-  const current = status ? formatQuantity(get(status, 'current', 'value')) : '<unknown>';
-  return `${current}/${formatQuantity(get(target, 'value'))}`;
+  const current = status ? quantityString(get(status, 'current', 'value')) : '<unknown>';
+  return `${current}/${quantityString(get(target, 'value'))}`;
 }
 
 function resourceMetric(spec: unknown, status: unknown): string {
   const resourceName = str(spec, 'name');
   const target = get(spec, 'target');
   if (get(target, 'averageValue') !== undefined) {
-    const current = status ? formatQuantity(get(status, 'current', 'averageValue')) : '<unknown>';
-    return `${resourceName}: ${current}/${formatQuantity(get(target, 'averageValue'))}`;
+    const current = status ? quantityString(get(status, 'current', 'averageValue')) : '<unknown>';
+    return `${resourceName}: ${current}/${quantityString(get(target, 'averageValue'))}`;
   }
   const currentUtil = status ? optInt(status, 'current', 'averageUtilization') : undefined;
   const targetUtil = optInt(target, 'averageUtilization');
@@ -368,9 +364,9 @@ function formatHPAMetrics(specs: unknown[], statuses: unknown[]): string {
       case 'Pods': {
         const current =
           get(status, 'pods') !== undefined
-            ? formatQuantity(get(status, 'pods', 'current', 'averageValue'))
+            ? quantityString(get(status, 'pods', 'current', 'averageValue'))
             : '<unknown>';
-        list.push(`${current}/${formatQuantity(get(spec, 'pods', 'target', 'averageValue'))}`);
+        list.push(`${current}/${quantityString(get(spec, 'pods', 'target', 'averageValue'))}`);
         break;
       }
       case 'Resource':
@@ -403,13 +399,13 @@ export const horizontalPodAutoscalerPrinter: KindPrinter = {
     const min = optInt(o, 'spec', 'minReplicas');
     return {
       cells: [
-        name(o),
+        nameCell(o),
         `${str(o, 'spec', 'scaleTargetRef', 'kind')}/${str(o, 'spec', 'scaleTargetRef', 'name')}`,
         formatHPAMetrics(specs, statuses),
         min !== undefined ? String(min) : '<unset>',
         int(o, 'spec', 'maxReplicas'),
         int(o, 'status', 'currentReplicas'),
-        age(o, ctx),
+        ageCell(o, ctx),
       ],
     };
   },
@@ -432,11 +428,11 @@ export const podDisruptionBudgetPrinter: KindPrinter = {
     const max = get(o, 'spec', 'maxUnavailable');
     return {
       cells: [
-        name(o),
+        nameCell(o),
         min === undefined || min === null ? 'N/A' : intOrString(min),
         max === undefined || max === null ? 'N/A' : intOrString(max),
         int(o, 'status', 'disruptionsAllowed'),
-        age(o, ctx),
+        ageCell(o, ctx),
       ],
     };
   },

@@ -1,7 +1,7 @@
 // Decodes `application/vnd.kubernetes.protobuf` request bodies (apimachinery
 // runtime/serializer/protobuf: "k8s\0" + runtime.Unknown) into the JSON object the same request
 // would have carried as JSON, so the rest of the server only ever sees JSON.
-import { QUANTITY_ERROR, parseQuantity } from '../../api/quantity.ts';
+import { parseQuantity } from '../../api/quantity.ts';
 import { StatusError, badRequest } from '../../api/status.ts';
 import { MESSAGES, messageForKind } from './schema/index.ts';
 import type { FieldRow } from './schema/types.ts';
@@ -487,7 +487,9 @@ function decodeQuantity(data: Uint8Array, path: string): string {
   const fields = readSmallMessage(data, path, { 1: 'string' });
   const text = fields.get(1);
   if (typeof text !== 'string') return '0';
-  if (parseQuantity(text) === undefined) throw new WireError(`${path}: ${QUANTITY_ERROR}`);
+  // Quantity.Unmarshal calls ParseQuantity and returns its error as is.
+  const parsed = parseQuantity(text);
+  if (typeof parsed === 'string') throw new WireError(`${path}: ${parsed}`);
   return text;
 }
 

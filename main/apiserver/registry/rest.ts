@@ -73,6 +73,13 @@ export interface AdmissionRequest {
   warnings: string[];
 }
 
+/** The pod a request creates (POST to pods itself, not a subresource), for pod-only plugins. */
+export function podBeingCreated(request: AdmissionRequest): KubeObject | undefined {
+  const { info } = request;
+  if (request.operation !== 'CREATE' || info.group !== '' || info.kind !== 'Pod') return undefined;
+  return request.subresource ? undefined : request.object;
+}
+
 /** An admission plugin (apiserver pkg/admission): mutate first, then validate. */
 export interface AdmissionPlugin {
   name: string;

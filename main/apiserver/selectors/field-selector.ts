@@ -1,6 +1,7 @@
 // Field selectors (apimachinery pkg/fields/selector.go) plus the per-kind field labels that
 // kube-apiserver accepts (pkg/apis/*/v1 conversion funcs) and the values it matches them against
 // (the registries' ToSelectableFields). Upstream checks the two separately, and so do we.
+import { compareStrings, goQuote } from '../../api/go-format.ts';
 import { badRequest } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
@@ -116,22 +117,12 @@ function splitTerm(term: string): { lhs: string; op: string; rhs: string } | und
   return undefined;
 }
 
-/** Go sorts strings byte-wise; for UTF-16 input this is the same order except astral planes. */
-function compareGo(a: string, b: string): number {
-  if (a === b) return 0;
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  const n = Math.min(ea.length, eb.length);
-  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i] - eb[i];
-  return ea.length - eb.length;
-}
-
 /**
  * fields.ParseSelector without any per-kind check: terms sorted, values unescaped.
  * Throws FieldSelectorError with upstream's message.
  */
 export function parseFieldSelectorTerms(selector: string): FieldRequirement[] {
-  const parts = splitTerms(selector).sort(compareGo);
+  const parts = splitTerms(selector).sort(compareStrings);
   const reqs: FieldRequirement[] = [];
   for (const part of parts) {
     if (part === '') continue;
@@ -191,7 +182,7 @@ function notSupported(label: string): string {
 const DEFAULT_FIELDS: KindFields = {
   accepted: identity(['metadata.name', 'metadata.namespace']),
   reject: (label) =>
-    `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
+    `${goQuote(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
   fields: (object) => ({
     'metadata.name': object.metadata?.name ?? '',
     'metadata.namespace': object.metadata?.namespace ?? '',
@@ -330,7 +321,7 @@ const KINDS: Record<string, KindFields> = {
   },
   'batch/Job': {
     accepted: identity(['metadata.name', 'metadata.namespace', 'status.successful']),
-    reject: (label) => `field label ${JSON.stringify(label)} not supported for Job`,
+    reject: (label) => `field label ${goQuote(label)} not supported for Job`,
     fields: (o) => ({
       ...metaFields(o, true),
       'status.successful': intString(path(o, 'status', 'succeeded')),

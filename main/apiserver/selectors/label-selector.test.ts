@@ -4,13 +4,12 @@ import {
   formatLabels,
   formatLabelSelector,
   LabelSelectorError,
+  labelSelectorFromJson,
   labelSelectorFromObject,
   parseLabelSelector,
   parseLabelSelectorRaw,
   selectorFromSet,
-  validateLabelSelector,
 } from './label-selector.ts';
-import { isQualifiedName, validateLabels } from './label-validation.ts';
 
 const KEY_RULE =
   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -164,6 +163,25 @@ describe('metav1.LabelSelector objects', () => {
     );
   });
 
+  it('converts decoded JSON, answering undefined for what upstream would reject', () => {
+    expect(labelSelectorFromJson(null)?.kind).toBe('nothing');
+    expect(labelSelectorFromJson({})?.empty()).toBe(true);
+    const s = labelSelectorFromJson({
+      matchLabels: { app: 'web' },
+      matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }],
+    });
+    expect(s?.matches({ app: 'web', tier: 'front' })).toBe(true);
+    expect(s?.matches({ app: 'web', tier: 'db' })).toBe(false);
+    expect(labelSelectorFromJson('app=web')).toBeUndefined();
+    expect(labelSelectorFromJson({ matchLabels: { app: 1 } })).toBeUndefined();
+    expect(labelSelectorFromJson({ matchLabels: { 'bad key': 'x' } })).toBeUndefined();
+    expect(
+      labelSelectorFromJson({
+        matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }],
+      }),
+    ).toBeUndefined();
+  });
+
   it('formats selectors and label maps for printers', () => {
     expect(formatLabelSelector(undefined)).toBe('<none>');
     expect(formatLabelSelector({})).toBe('<none>');
@@ -174,71 +192,5 @@ describe('metav1.LabelSelector objects', () => {
     expect(formatLabels({})).toBe('<none>');
     expect(formatLabels({ run: 'x', app: 'y' })).toBe('app=y,run=x');
     expect(selectorFromSet({ app: 'web' }).matches({ app: 'web', x: 'y' })).toBe(true);
-  });
-});
-
-describe('validateLabelSelector', () => {
-  it('reports every problem as a field error under the given path', () => {
-    const errors = validateLabelSelector(
-      {
-        matchLabels: { app: 'web!' },
-        matchExpressions: [
-          { key: 'tier', operator: 'In', values: [] },
-          { key: 'zone', operator: 'Exists', values: ['a'] },
-          { key: 'bad key', operator: 'Near', values: ['-x'] },
-        ],
-      },
-      'spec.selector',
-    );
-    expect(errors).toEqual([
-      {
-        type: 'FieldValueInvalid',
-        field: 'spec.selector.matchLabels',
-        message: `Invalid value: "web!": ${VALUE_RULE}`,
-      },
-      {
-        type: 'FieldValueRequired',
-        field: 'spec.selector.matchExpressions[0].values',
-        message: "Required value: must be specified when `operator` is 'In' or 'NotIn'",
-      },
-      {
-        type: 'FieldValueForbidden',
-        field: 'spec.selector.matchExpressions[1].values',
-        message: "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-      },
-      {
-        type: 'FieldValueInvalid',
-        field: 'spec.selector.matchExpressions[2].operator',
-        message: 'Invalid value: "Near": not a valid selector operator',
-      },
-      {
-        type: 'FieldValueInvalid',
-        field: 'spec.selector.matchExpressions[2].key',
-        message: `Invalid value: "bad key": ${KEY_RULE}`,
-      },
-      {
-        type: 'FieldValueInvalid',
-        field: 'spec.selector.matchExpressions[2].values[0]',
-        message: `Invalid value: "-x": ${VALUE_RULE}`,
-      },
-    ]);
-  });
-
-  it('accepts a well-formed selector and a missing one', () => {
-    expect(validateLabelSelector({ matchLabels: { app: 'web' } }, 'spec.selector')).toEqual([]);
-    expect(validateLabelSelector(undefined, 'spec.selector')).toEqual([]);
-  });
-});
-
-describe('label key validation', () => {
-  it('checks prefix and name parts separately', () => {
-    expect(isQualifiedName('example.com/app')).toEqual([]);
-    expect(isQualifiedName('/app')).toEqual(['prefix part must be non-empty']);
-    expect(isQualifiedName('Example.com/app')[0]).toMatch(
-      /^prefix part a lowercase RFC 1123 subdomain/,
-    );
-    expect(isQualifiedName('a/b/c')[0]).toMatch(/^a valid label key must consist of/);
-    expect(isQualifiedName('x'.repeat(64))).toEqual(['name part must be no more than 63 bytes']);
-    expect(validateLabels({ ok: 'fine', 'no good': 'x' }, 'metadata.labels')).toHaveLength(1);
   });
 });

@@ -1,13 +1,9 @@
 // Label selectors (apimachinery pkg/labels/selector.go and metav1 LabelSelector helpers): the
 // `labelSelector` query grammar, metav1.LabelSelector objects, matching and validation.
-import { badRequest, fieldErrors } from '../../api/status.ts';
-import type { FieldError } from '../../api/status.ts';
-import {
-  isQualifiedName,
-  isValidLabelValue,
-  validateLabelName,
-  validateLabels,
-} from './label-validation.ts';
+import { compareStrings, formatFieldValue, goQuote } from '../../api/go-format.ts';
+import { badRequest } from '../../api/status.ts';
+import { isPlainObject } from '../../api/types.ts';
+import { isQualifiedName, isValidLabelValue } from '../validation/names.ts';
 
 /** selection.Operator values, spelled as apimachinery spells them. */
 export type LabelOperator = '=' | '==' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
@@ -60,7 +56,7 @@ const VALID_OPERATORS = [...BINARY_OPERATORS, 'exists', '!'];
 /** A field.Error rendered the way Go's (*field.Error).Error() does. */
 function fieldErrorText(field: string, value: string | string[], detail: string): string {
   // An empty value list reaches upstream as a nil slice, which encodes as null.
-  const shown = Array.isArray(value) && value.length === 0 ? 'null' : JSON.stringify(value);
+  const shown = Array.isArray(value) && value.length === 0 ? 'null' : formatFieldValue(value);
   return `${field}: Invalid value: ${shown}: ${detail}`;
 }
 
@@ -157,7 +153,7 @@ export function newRequirement(
     default: {
       const op: string = operator;
       errs.push(
-        `operator: Unsupported value: ${JSON.stringify(op)}: supported values: ${VALID_OPERATORS.map((o) => JSON.stringify(o)).join(', ')}`,
+        `operator: Unsupported value: ${goQuote(op)}: supported values: ${VALID_OPERATORS.map(goQuote).join(', ')}`,
       );
     }
   }
@@ -226,23 +222,13 @@ export function requirementToString(r: LabelRequirement): string {
     case '!':
       return out;
   }
-  const values = r.values.length === 1 ? r.values[0] : [...r.values].sort(compareGo).join(',');
+  const values = r.values.length === 1 ? r.values[0] : [...r.values].sort(compareStrings).join(',');
   return r.operator === 'in' || r.operator === 'notin' ? `${out}(${values})` : out + values;
-}
-
-/** Byte-wise string order, as Go's `<` on strings. */
-function compareGo(a: string, b: string): number {
-  if (a === b) return 0;
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  const n = Math.min(ea.length, eb.length);
-  for (let i = 0; i < n; i++) if (ea[i] !== eb[i]) return ea[i] - eb[i];
-  return ea.length - eb.length;
 }
 
 function sortByKey(reqs: LabelRequirement[]): LabelRequirement[] {
   // Array.prototype.sort is stable, like the insertion sort Go uses for small selectors.
-  return reqs.sort((a, b) => compareGo(a.key, b.key));
+  return reqs.sort((a, b) => compareStrings(a.key, b.key));
 }
 
 class RequirementsSelector implements LabelSelector {
@@ -459,7 +445,7 @@ class Parser {
     const operator = this.parseOperator();
     const values =
       operator === 'in' || operator === 'notin' ? this.parseValues() : this.parseExactValue();
-    return newRequirement(key, operator, [...values].sort(compareGo));
+    return newRequirement(key, operator, [...values].sort(compareStrings));
   }
 
   private parseKeyAndInferOperator(): { key: string; operator: LabelOperator | '' } {
@@ -606,12 +592,45 @@ export function labelSelectorFromObject(
       : undefined;
     if (!op) {
       throw new LabelSelectorError(
-        `${JSON.stringify(expr.operator)} is not a valid label selector operator`,
+        `${goQuote(expr.operator)} is not a valid label selector operator`,
       );
     }
     reqs.push(newRequirement(expr.key, op, [...(expr.values ?? [])]));
   }
   return new RequirementsSelector(sortByKey(reqs));
+}
+
+/**
+ * labelSelectorFromObject for decoded JSON, when callers only need to know whether the selector
+ * converts: undefined for a value that is not a selector object or that upstream would reject.
+ */
+export function labelSelectorFromJson(selector: unknown): LabelSelector | undefined {
+  if (selector === null || selector === undefined) return nothing();
+  if (!isPlainObject(selector)) return undefined;
+  const matchLabels: Record<string, string> = {};
+  if (isPlainObject(selector.matchLabels)) {
+    for (const [key, value] of Object.entries(selector.matchLabels)) {
+      if (typeof value !== 'string') return undefined;
+      matchLabels[key] = value;
+    }
+  }
+  const matchExpressions: LabelSelectorRequirementObject[] = [];
+  for (const expr of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
+    if (!isPlainObject(expr)) return undefined;
+    const values: unknown[] = Array.isArray(expr.values) ? expr.values : [];
+    if (!values.every((v) => typeof v === 'string')) return undefined;
+    matchExpressions.push({
+      key: typeof expr.key === 'string' ? expr.key : '',
+      operator: typeof expr.operator === 'string' ? expr.operator : '',
+      values,
+    });
+  }
+  try {
+    return labelSelectorFromObject({ matchLabels, matchExpressions });
+  } catch (e) {
+    if (e instanceof LabelSelectorError) return undefined;
+    throw e;
+  }
 }
 
 /** metav1.FormatLabelSelector: the selector string, `<none>` when empty, `<error>` when invalid. */
@@ -629,77 +648,4 @@ export function formatLabelSelector(selector: LabelSelectorObject | null | undef
 export function formatLabels(labels: Labels): string {
   const text = selectorFromSet(labels).toString();
   return text.length === 0 ? '<none>' : text;
-}
-
-export interface LabelSelectorValidationOptions {
-  /** Skip label-value syntax checks on matchExpressions values (used on some updates). */
-  allowInvalidLabelValueInSelector?: boolean;
-}
-
-/**
- * metav1validation.ValidateLabelSelector: field errors under `path` (e.g. `spec.selector`).
- * A null/undefined selector is valid here; callers that require one check that separately.
- */
-export function validateLabelSelector(
-  selector: unknown,
-  path: string,
-  options: LabelSelectorValidationOptions = {},
-): FieldError[] {
-  const errs: FieldError[] = [];
-  if (selector === null || selector === undefined) return errs;
-  if (typeof selector !== 'object' || Array.isArray(selector)) {
-    return [fieldErrors.typeInvalid(path, selector, 'must be an object')];
-  }
-  const sel = selector as Record<string, unknown>;
-  if (sel.matchLabels !== undefined && sel.matchLabels !== null) {
-    errs.push(...validateLabels(sel.matchLabels, `${path}.matchLabels`));
-  }
-  const exprs = sel.matchExpressions;
-  if (Array.isArray(exprs)) {
-    exprs.forEach((raw: unknown, i) => {
-      const exprPath = `${path}.matchExpressions[${i}]`;
-      const expr = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-      const operator = typeof expr.operator === 'string' ? expr.operator : '';
-      const values = Array.isArray(expr.values) ? (expr.values as unknown[]) : [];
-      switch (operator) {
-        case 'In':
-        case 'NotIn':
-          if (values.length === 0) {
-            errs.push(
-              fieldErrors.required(
-                `${exprPath}.values`,
-                "must be specified when `operator` is 'In' or 'NotIn'",
-              ),
-            );
-          }
-          break;
-        case 'Exists':
-        case 'DoesNotExist':
-          if (values.length > 0) {
-            errs.push(
-              fieldErrors.forbidden(
-                `${exprPath}.values`,
-                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-              ),
-            );
-          }
-          break;
-        default:
-          errs.push(
-            fieldErrors.invalid(`${exprPath}.operator`, operator, 'not a valid selector operator'),
-          );
-      }
-      const key = typeof expr.key === 'string' ? expr.key : '';
-      errs.push(...validateLabelName(key, `${exprPath}.key`));
-      if (!options.allowInvalidLabelValueInSelector) {
-        values.forEach((value, j) => {
-          const text = typeof value === 'string' ? value : String(value);
-          for (const msg of isValidLabelValue(text)) {
-            errs.push(fieldErrors.invalid(`${exprPath}.values[${j}]`, text, msg));
-          }
-        });
-      }
-    });
-  }
-  return errs;
 }

@@ -5,7 +5,7 @@ import { isObj, num, obj, objs, str, type Obj } from './json.ts';
 import { isDNS1123Label, isValidPathSegmentName, nameIsDNSSubdomain } from './names.ts';
 import { validateContainerResourceName } from './resources.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
-import { readQuantity, formatQuantity } from './quantity.ts';
+import { readQuantity, formatQuantity } from '../../api/quantity.ts';
 import type { FieldError } from '../../api/status.ts';
 
 const metricTypes = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];

@@ -66,7 +66,7 @@ import {
   quantityValue,
   readQuantity,
   type Quantity,
-} from './quantity.ts';
+} from '../../api/quantity.ts';
 import {
   validateAccessModes,
   validateCSIDriverName,

@@ -11,7 +11,7 @@ import {
   formatQuantity,
   parseQuantity,
   type Quantity,
-} from './quantity.ts';
+} from '../../api/quantity.ts';
 import { groupOf } from './validate.ts';
 import {
   CONTROLLER_UID_LABEL,

@@ -1,6 +1,7 @@
 // Field paths and field errors printed the way apimachinery's util/validation/field prints them
 // (`spec.containers[0].image: Required value`), so Status causes match kube-apiserver's.
 
+import { compareStrings, formatFieldValue, goQuote } from '../../api/go-format.ts';
 import type { FieldError } from '../../api/status.ts';
 
 type Element = { name: string } | { index: string };
@@ -40,46 +41,12 @@ export class Path {
 /** Marker for field.OmitValueType{}: the error prints no value. */
 export const OMIT = Symbol('omit-value');
 
-/** Go's `%q` for strings, `%v` for numbers and booleans, JSON for the rest (as ErrorBody does). */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return goQuote(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (value === undefined || value === null) return 'null';
-  return goJson(value);
-}
-
-/** strconv.Quote: like JSON quoting but with Go's escapes for control characters. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
-/** encoding/json output: HTML-safe escapes, no spaces. Map keys keep their order. */
-export function goJson(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
-  if (text === undefined) return 'null';
-  return text.replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /** A Go map as a bad value: encoding/json sorts map keys. */
 export function sortedMap(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value ?? null;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) out[k] = (value as Record<string, unknown>)[k];
+  for (const k of Object.keys(value).sort(compareStrings))
+    out[k] = (value as Record<string, unknown>)[k];
   return out;
 }
 
@@ -92,7 +59,7 @@ function withDetail(body: string, detail: string): string {
 }
 
 function withValue(kind: string, value: unknown): string {
-  return value === OMIT ? kind : `${kind}: ${formatValue(value)}`;
+  return value === OMIT ? kind : `${kind}: ${formatFieldValue(value)}`;
 }
 
 export function invalid(path: Path | string, value: unknown, detail: string): FieldError {

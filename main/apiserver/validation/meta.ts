@@ -5,6 +5,7 @@ import { duplicate, forbidden, invalid, Path, required, sortedMap, tooLong } fro
 import { isObj, obj, objs, str, strs, strMap, semanticEqual, byteLength, num } from './json.ts';
 import { isQualifiedName, isValidLabelValue, nameIsDNSLabel, type NameValidator } from './names.ts';
 import type { FieldError } from '../../api/status.ts';
+import { labelSelectorFromJson } from '../selectors/label-selector.ts';
 
 export const FIELD_IMMUTABLE = 'field is immutable';
 export const IS_NEGATIVE = 'must be greater than or equal to 0';
@@ -328,42 +329,13 @@ export interface Selector {
  * values or keys), which callers report as an invalid selector.
  */
 export function labelSelectorAsSelector(selector: unknown): Selector | undefined {
-  if (selector === undefined || selector === null) {
-    return { nothing: true, empty: false, matches: () => false };
-  }
-  const sel = obj(selector);
-  if (!sel) return undefined;
-  const reqs: Array<(l: Record<string, string>) => boolean> = [];
-  for (const [k, v] of Object.entries(strMap(sel.matchLabels))) {
-    if (isQualifiedName(k).length || isValidLabelValue(v).length) return undefined;
-    reqs.push((l) => l[k] === v);
-  }
-  for (const req of objs(sel.matchExpressions)) {
-    const key = str(req.key) ?? '';
-    const values = strs(req.values);
-    if (isQualifiedName(key).length) return undefined;
-    switch (str(req.operator)) {
-      case 'In':
-        if (!values.length || values.some((v) => isValidLabelValue(v).length)) return undefined;
-        reqs.push((l) => key in l && values.includes(l[key]));
-        break;
-      case 'NotIn':
-        if (!values.length || values.some((v) => isValidLabelValue(v).length)) return undefined;
-        reqs.push((l) => !(key in l) || !values.includes(l[key]));
-        break;
-      case 'Exists':
-        if (values.length) return undefined;
-        reqs.push((l) => key in l);
-        break;
-      case 'DoesNotExist':
-        if (values.length) return undefined;
-        reqs.push((l) => !(key in l));
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return { nothing: false, empty: reqs.length === 0, matches: (l) => reqs.every((r) => r(l)) };
+  const compiled = labelSelectorFromJson(selector);
+  if (!compiled) return undefined;
+  return {
+    nothing: compiled.kind === 'nothing',
+    empty: compiled.empty(),
+    matches: (labels) => compiled.matches(labels),
+  };
 }
 
 /** True when the selector has neither matchLabels nor matchExpressions. */

@@ -9,7 +9,8 @@ import {
   nameValidatorFor,
   validateObjectName,
 } from './names.ts';
-import { goQuote, Path } from './field.ts';
+import { goQuote } from '../../api/go-format.ts';
+import { Path } from './field.ts';
 
 describe('DNS names', () => {
   it('uses the exact apimachinery subdomain message', () => {
@@ -33,6 +34,9 @@ describe('DNS names', () => {
   it('qualified names report prefix and name parts', () => {
     expect(isQualifiedName('example.com/app')).toEqual([]);
     expect(isQualifiedName('/app')).toEqual(['prefix part must be non-empty']);
+    expect(isQualifiedName('Example.com/app')[0]).toMatch(
+      /^prefix part a lowercase RFC 1123 subdomain/,
+    );
     expect(isQualifiedName('a/b/c')[0]).toMatch(/^a valid label key must consist of alphanumeric/);
     expect(isQualifiedName('x'.repeat(64))).toEqual(['name part must be no more than 63 bytes']);
     expect(isValidLabelValue('bad value')[0]).toMatch(/^a valid label must be an empty string/);

@@ -1,5 +1,6 @@
 // Name and string-format checks of apimachinery (util/validation, api/validate/content,
 // api/validation/path) with their exact messages, and which name rule each built-in kind uses.
+// Runtime-free (no node:*): the label selector parser shares these checks.
 
 import { byteLength } from './json.ts';
 import { invalid, required, type Path } from './field.ts';
@@ -48,9 +49,9 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
-export function isDNS1123Subdomain(value: string): string[] {
+export function isDNS1123Subdomain(value: string, lengthError = maxLenError): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
+  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX) errs.push(lengthError(DNS1123_SUBDOMAIN_MAX));
   if (!dns1123SubdomainRe.test(value)) {
     errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
   }
@@ -59,12 +60,7 @@ export function isDNS1123Subdomain(value: string): string[] {
 
 /** content.IsDNS1123Subdomain: the same check, but its length message says "bytes". */
 function contentIsDNS1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenBytesError(DNS1123_SUBDOMAIN_MAX));
-  if (!dns1123SubdomainRe.test(value)) {
-    errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
-  }
-  return errs;
+  return isDNS1123Subdomain(value, maxLenBytesError);
 }
 
 export function isDNS1035Label(value: string): string[] {

@@ -1,16 +1,8 @@
 // Pod and PodSpec validation (core validation: ValidatePodSpec, validateContainers, probes,
 // env, ports, affinity, tolerations, ValidatePodCreate/ValidatePodUpdate, ValidatePodTemplateSpec).
 
-import {
-  duplicate,
-  forbidden,
-  goJson,
-  invalid,
-  notFound,
-  notSupported,
-  Path,
-  required,
-} from './field.ts';
+import { goJSON } from '../../api/go-format.ts';
+import { duplicate, forbidden, invalid, notFound, notSupported, Path, required } from './field.ts';
 import {
   clone,
   intOrString,
@@ -1831,8 +1823,8 @@ export function specDiff(oldValue: unknown, newValue: unknown, typeName = 'core.
       a.forEach((x, i) => walk(x, b[i], `${at}[${i}]`));
       return;
     }
-    lines.push(`- \t${at}: ${a === undefined ? 'nil' : goJson(a)}`);
-    lines.push(`+ \t${at}: ${b === undefined ? 'nil' : goJson(b)}`);
+    lines.push(`- \t${at}: ${a === undefined ? 'nil' : goJSON(a, 'ordered')}`);
+    lines.push(`+ \t${at}: ${b === undefined ? 'nil' : goJSON(b, 'ordered')}`);
   };
   walk(oldValue, newValue, '');
   return [`  ${typeName}{`, ...lines, '  }', ''].join('\n');

@@ -19,7 +19,7 @@ import {
   quantityMilliValue,
   readQuantity,
   type Quantity,
-} from './quantity.ts';
+} from '../../api/quantity.ts';
 import type { FieldError } from '../../api/status.ts';
 
 const standardResources = new Set([
