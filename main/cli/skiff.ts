@@ -51,7 +51,10 @@ async function serve(argv: string[]): Promise<number> {
     throw err;
   }
   if (!parsed.docker) process.stdout.write('running without a Docker node (--no-docker)\n');
-  else process.stdout.write('no Docker node yet: this version runs the control plane only (pods stay Pending)\n');
+  else
+    process.stdout.write(
+      'no Docker node yet: this version runs the control plane only (pods stay Pending)\n',
+    );
   const elapsed = Math.round(performance.now() - started);
   process.stdout.write(`API server listening on ${plane.url} (ready in ${elapsed} ms)\n`);
   process.stdout.write(`kubeconfig: ${plane.kubeconfigPath}\n`);
