@@ -1,10 +1,12 @@
-// Test helper for nedb-store.test.ts, run in a child process (`node --import tsx`): `crash <dir>`
-// writes forever and prints each acknowledged write for a SIGKILL test; `exit <dir>` exercises the
-// store, closes it and prints the handles left, so the test can check the process exits by itself.
+// Test helper for nedb-store.test.ts, run in a child process (`node --import tsx`): `crash <dir>
+// [writers]` writes forever, printing each acknowledged write (and every 256 acks the store's
+// append counts) for the SIGKILL tests; `exit <dir>` exercises the store, closes it and prints the
+// handles left, so the test can check the process exits by itself.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { openStore } from './nedb-store.ts';
 import type { KubeObject } from '../api/types.ts';
 
-const [mode, dataDir] = process.argv.slice(2);
+const [mode, dataDir, writers = '16'] = process.argv.slice(2);
 
 function configMap(name: string, value: string): KubeObject {
   return {
@@ -18,6 +20,14 @@ function configMap(name: string, value: string): KubeObject {
 async function crash(): Promise<void> {
   const store = await openStore({ dataDir, compactEvery: 200 });
   let next = 0;
+  let acknowledged = 0;
+  const report = (line: string) => {
+    process.stdout.write(line);
+    if (++acknowledged % 256 === 0) {
+      const { appends, appendBatches } = store.stats();
+      process.stdout.write(`stats ${appends} ${appendBatches}\n`);
+    }
+  };
   const writer = async (): Promise<never> => {
     for (;;) {
       const i = next++;
@@ -26,7 +36,7 @@ async function crash(): Promise<void> {
         const key = `/registry/configmaps/deleted/${name}`;
         await store.create(key, configMap(name, 'doomed'));
         const gone = await store.delete(key);
-        process.stdout.write(`deleted ${key} ${gone.metadata.resourceVersion}\n`);
+        report(`deleted ${key} ${gone.metadata.resourceVersion}\n`);
       } else if (i % 5 === 3) {
         const key = `/registry/configmaps/updated/${name}`;
         const created = await store.create(key, configMap(name, 'first'));
@@ -35,15 +45,15 @@ async function crash(): Promise<void> {
           configMap(name, 'second'),
           created.metadata.resourceVersion,
         );
-        process.stdout.write(`present ${key} ${updated.metadata.resourceVersion}\n`);
+        report(`present ${key} ${updated.metadata.resourceVersion}\n`);
       } else {
         const key = `/registry/configmaps/created/${name}`;
         const created = await store.create(key, configMap(name, 'only'));
-        process.stdout.write(`present ${key} ${created.metadata.resourceVersion}\n`);
+        report(`present ${key} ${created.metadata.resourceVersion}\n`);
       }
     }
   };
-  await Promise.all(Array.from({ length: 16 }, writer));
+  await Promise.all(Array.from({ length: Number(writers) }, writer));
 }
 
 async function exitCleanly(): Promise<void> {
@@ -56,16 +66,30 @@ async function exitCleanly(): Promise<void> {
     ),
   );
   await store.compact();
+  // A write after the compaction reopens the datafile for fsync: close() must release it too.
+  await store.create('/registry/configmaps/default/after', configMap('after', 'v'));
   watch.dispose();
   await store.close();
   // One turn of the loop lets in-flight close requests of nedb's own read stream finish.
   await new Promise((resolve) => setImmediate(resolve));
   // Anything still listed here would keep the process alive or leak (timers, file handles).
-  process.stdout.write(
-    `${JSON.stringify({ events: seen.length, resources: process.getActiveResourcesInfo() })}\n`,
-  );
+  const resources = process.getActiveResourcesInfo();
+  // Open descriptors on the data directory (Linux): a leaked FileHandle keeps no process alive.
+  const openFiles =
+    process.platform === 'linux'
+      ? readdirSync('/proc/self/fd')
+          .map((fd) => {
+            try {
+              return readlinkSync(`/proc/self/fd/${fd}`);
+            } catch {
+              return ''; // the descriptor readdir itself used, closed by now
+            }
+          })
+          .filter((target) => target.startsWith(dataDir))
+      : [];
+  process.stdout.write(`${JSON.stringify({ events: seen.length, resources, openFiles })}\n`);
 }
 
 if (mode === 'crash') await crash();
 else if (mode === 'exit') await exitCleanly();
-else throw new Error(`usage: nedb-store-child.ts crash|exit <dataDir>`);
+else throw new Error(`usage: nedb-store-child.ts crash <dataDir> [writers] | exit <dataDir>`);

@@ -2,7 +2,7 @@
 // durability under SIGKILL, compaction racing writes, corruption reports and clean shutdown.
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import {
   appendFile,
   mkdir,
@@ -12,6 +12,7 @@ import {
   rm,
   writeFile,
 } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,59 @@ async function expectStoreError(
 ): Promise<void> {
   await expect(promise).rejects.toBeInstanceOf(StoreError);
   await expect(promise).rejects.toMatchObject({ kind });
+}
+
+/** nedb's storage module, the one its Persistence appends through (same CommonJS instance). */
+const nedbStorage = createRequire(import.meta.url)('@seald-io/nedb/lib/storage.js') as {
+  appendFileAsync: (file: string, data: string, options: unknown) => Promise<void>;
+};
+
+/** Records every datafile append; with hold, the first one waits until release() is called. */
+function watchAppends(hold: boolean) {
+  const appends: string[] = [];
+  let release = () => undefined as void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const real = nedbStorage.appendFileAsync;
+  const spy = vi
+    .spyOn(nedbStorage, 'appendFileAsync')
+    .mockImplementation(async (file, data, options) => {
+      appends.push(data);
+      if (hold && appends.length === 1) await gate;
+      return real(file, data, options);
+    });
+  return { appends, release, restore: () => spy.mockRestore() };
+}
+
+const parseLines = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { _id: string; rev?: number; $$deleted?: boolean });
+
+/**
+ * Spies on real fsync(2) calls through FileHandles (what the store and nedb use): before runs
+ * first with the descriptor and may return a callback to run once the fsync finished. count
+ * includes the running call.
+ */
+async function spyOnFsync() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'skiff-fsync-'));
+  const handle = await openFile(path.join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(handle) as { sync: () => Promise<void> };
+  await handle.close();
+  await rm(dir, { recursive: true });
+  const realSync = proto.sync;
+  const state = {
+    count: 0,
+    before: (() => undefined) as (fd: number) => Promise<(() => void) | void> | (() => void) | void,
+    restore: () => spy.mockRestore(),
+  };
+  const spy = vi.spyOn(proto, 'sync').mockImplementation(async function (this: { fd: number }) {
+    state.count++;
+    const after = await state.before(this.fd);
+    await realSync.call(this);
+    after?.();
+  });
+  return state;
 }
 
 describe('nedb store: reads and writes', () => {
@@ -202,43 +256,50 @@ describe('nedb store: concurrency', () => {
     expect(store.revision).toBe(161);
   });
 
-  it('acknowledges a write only after it is in the datafile and an fsync finished after it was issued', async () => {
+  it('acknowledges a write only after an fsync that started after its append finished', async () => {
     const dataDir = await tempDir();
     const store = await open({ dataDir });
     const file = path.join(dataDir, DATAFILE_NAME);
-    // Count real fsync(2) calls on FileHandles (what the store uses), not the store's own counter.
-    const handle = await openFile(file, 'r');
-    const fileHandleProto = Object.getPrototypeOf(handle) as { sync: () => Promise<void> };
-    await handle.close();
-    let syncs = 0;
-    const realSync = fileHandleProto.sync;
-    const spy = vi.spyOn(fileHandleProto, 'sync').mockImplementation(function (this: unknown) {
-      syncs++;
-      return realSync.call(this);
-    });
+    // Watch real fsync(2) calls, not the store's own counter: the datafile's size when an fsync
+    // starts is durable once that fsync finishes.
+    const syncs = await spyOnFsync();
+    let durableBytes = 0;
+    syncs.before = () => {
+      const size = statSync(file).size;
+      return () => {
+        durableBytes = Math.max(durableBytes, size);
+      };
+    };
     const problems: string[] = [];
+    const check = (k: string, object: KubeObject, deleted: boolean) => {
+      // Runs in the same turn as the acknowledgement: no I/O can complete in between.
+      const onDisk = readFileSync(file);
+      const line = deleted
+        ? `{"$$deleted":true,"_id":${JSON.stringify(k)}}`
+        : `{"_id":${JSON.stringify(k)},"rev":${object.metadata.resourceVersion},`;
+      const at = onDisk.lastIndexOf(line);
+      if (at === -1) problems.push(`${k} acknowledged before it was appended`);
+      else if (onDisk.indexOf('\n', at) + 1 > durableBytes) {
+        problems.push(`${k} acknowledged before an fsync covering it finished`);
+      }
+    };
     const writer = async (w: number) => {
       for (let i = 0; i < 10; i++) {
         const k = key(`w${w}-${i}`);
-        const syncsBefore = syncs;
         const created = await store.create(k, cm(`w${w}-${i}`));
-        // Runs in the same turn as the acknowledgement: no I/O can complete in between.
-        const onDisk = readFileSync(file, 'utf8');
-        if (
-          !onDisk.includes(`"_id":${JSON.stringify(k)},"rev":${created.metadata.resourceVersion},`)
-        ) {
-          problems.push(`${k} acknowledged before it was appended`);
-        }
-        if (syncs <= syncsBefore) problems.push(`${k} acknowledged without an fsync`);
+        check(k, created, false);
+        if (i % 3 === 1) check(k, await store.update(k, cm(`w${w}-${i}`, { i: 'x' })), false);
+        if (i % 3 === 2) check(k, await store.delete(k), true);
       }
     };
     try {
-      await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+      await Promise.all(Array.from({ length: 32 }, (_, w) => writer(w)));
     } finally {
-      spy.mockRestore();
+      syncs.restore();
     }
     expect(problems).toEqual([]);
-    expect(syncs).toBeGreaterThan(0);
+    expect(syncs.count).toBeGreaterThan(0);
+    expect(store.stats().appendBatches).toBeLessThan(store.stats().appends);
   });
 
   it('group-commits: one fsync acknowledges many concurrent writes', async () => {
@@ -252,6 +313,213 @@ describe('nedb store: concurrency', () => {
     expect(store.revision).toBe(800);
     expect(stats.fsyncs).toBeGreaterThan(0);
     expect(stats.fsyncs).toBeLessThan(200);
+  });
+});
+
+describe('nedb store: batched appends', () => {
+  it('persists every write that waited behind a running append in one append, counter record first', async () => {
+    const dataDir = await tempDir();
+    const store = await open({ dataDir });
+    for (let i = 0; i < 5; i++) await store.create(key(`u${i}`), cm(`u${i}`));
+    for (let i = 0; i < 5; i++) await store.create(key(`d${i}`), cm(`d${i}`));
+    const appends = watchAppends(true);
+    let batch: Promise<KubeObject>[];
+    try {
+      const first = store.create(key('first'), cm('first'));
+      await vi.waitFor(() => expect(appends.appends).toHaveLength(1));
+      batch = [
+        first,
+        ...Array.from({ length: 10 }, (_, i) => store.create(key(`n${i}`), cm(`n${i}`))),
+        ...Array.from({ length: 5 }, (_, i) => store.update(key(`u${i}`), cm(`u${i}`, { v: '2' }))),
+        ...Array.from({ length: 5 }, (_, i) => store.delete(key(`d${i}`))),
+      ];
+      // Nothing is acknowledged while the append in front of the batch is held.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.revision).toBe(10);
+      appends.release();
+      await Promise.all(batch);
+    } finally {
+      appends.restore();
+    }
+    // Revisions: 11 'first' (held alone), then n 12-21, u 22-26, d 27-31 in a single append.
+    expect(appends.appends).toHaveLength(2);
+    const lines = parseLines(appends.appends[1]);
+    expect(lines[0]).toEqual({ _id: 'skiff:revision', rev: 31 });
+    expect(lines.slice(1).map((l) => l._id)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => key(`n${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => key(`u${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => key(`d${i}`)),
+    ]);
+    expect(lines.slice(1).map((l) => l.rev ?? l.$$deleted)).toEqual([
+      ...Array.from({ length: 15 }, (_, i) => 12 + i),
+      ...Array.from({ length: 5 }, () => true),
+    ]);
+    expect(store.stats()).toMatchObject({ appends: 31, appendBatches: 12 });
+    expect(store.revision).toBe(31);
+
+    // nedb's in-memory copy followed the batch: its compaction rewrites exactly the store's state.
+    const state = store.list('/registry/');
+    await store.compact();
+    const compacted = parseLines(await readFile(path.join(dataDir, DATAFILE_NAME), 'utf8'));
+    expect(compacted.map((l) => l._id).sort()).toEqual(
+      ['skiff:revision', ...state.items.map((o) => key(o.metadata.name!))].sort(),
+    );
+    await store.close();
+    const reopened = await open({ dataDir });
+    expect(reopened.revision).toBe(31);
+    expect(reopened.list('/registry/')).toEqual(state);
+  });
+
+  it('lets many concurrent writers share appends and fsyncs', async () => {
+    const store = await open({ dataDir: await tempDir() });
+    const appends = watchAppends(false);
+    const writer = async (w: number) => {
+      for (let i = 0; i < 10; i++) {
+        const k = key(`w${w}-${i}`);
+        await store.create(k, cm(`w${w}-${i}`));
+        if (i % 2 === 0) await store.update(k, cm(`w${w}-${i}`, { v: '2' }));
+        if (i % 5 === 4) await store.delete(k);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: 64 }, (_, w) => writer(w)));
+    } finally {
+      appends.restore();
+    }
+    const writes = 64 * (10 + 5 + 2);
+    expect(store.revision).toBe(writes);
+    const stats = store.stats();
+    expect(stats.appends).toBe(writes);
+    expect(stats.appendBatches).toBe(appends.appends.length);
+    expect(appends.appends.length).toBeLessThan(writes / 8);
+    expect(stats.fsyncs).toBeLessThanOrEqual(appends.appends.length);
+    // Every write is in exactly one append.
+    const records = appends.appends.flatMap(parseLines).filter((l) => l._id !== 'skiff:revision');
+    expect(records).toHaveLength(writes);
+  });
+
+  it("puts a write that arrives during a batch's fsync into the next batch, with its own fsync", async () => {
+    const dataDir = await tempDir();
+    const store = await open({ dataDir });
+    const file = path.join(dataDir, DATAFILE_NAME);
+    const syncs = await spyOnFsync();
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    syncs.before = async () => {
+      if (syncs.count === 1) await gate; // hold the first batch's fsync
+    };
+    try {
+      const acknowledged: string[] = [];
+      const first = store.create(key('a'), cm('a')).then(() => acknowledged.push('a'));
+      await vi.waitFor(() => expect(syncs.count).toBe(1));
+      const second = store.create(key('b'), cm('b')).then(() => acknowledged.push('b'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The next append waits for the running fsync; nothing is acknowledged before it ends.
+      expect(readFileSync(file, 'utf8')).not.toContain(key('b'));
+      expect(acknowledged).toEqual([]);
+      release();
+      await first;
+      expect(acknowledged).toEqual(['a']);
+      expect(store.get(key('b'))).toBeUndefined();
+      await second;
+      expect(acknowledged).toEqual(['a', 'b']);
+      expect(syncs.count).toBe(2);
+      expect(store.stats()).toMatchObject({ appends: 2, appendBatches: 2, fsyncs: 2 });
+    } finally {
+      syncs.restore();
+    }
+  });
+
+  it.skipIf(process.platform !== 'linux')(
+    'fsyncs the live datafile after compactions replace it, never the replaced one',
+    async () => {
+      const dataDir = await tempDir();
+      const store = await open({ dataDir, compactEvery: 20 });
+      const syncs = await spyOnFsync();
+      const targets: string[] = [];
+      syncs.before = (fd) => {
+        targets.push(readlinkSync(`/proc/self/fd/${fd}`));
+      };
+      const writer = async (w: number) => {
+        for (let i = 0; i < 20; i++) {
+          await store.create(key(`w${w}-${i}`), cm(`w${w}-${i}`));
+          if (i % 7 === 0) await store.compact();
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
+      } finally {
+        syncs.restore();
+      }
+      expect(store.stats().compactions).toBeGreaterThanOrEqual(8);
+      const file = path.join(dataDir, DATAFILE_NAME);
+      // nedb's compaction also fsyncs the directory and its temporary file; the store's own
+      // fsyncs are the ones on the datafile, and none may hit a file renamed away.
+      expect(targets.filter((t) => t.startsWith(file) && !t.startsWith(`${file}~`))).not.toEqual(
+        [],
+      );
+      expect(targets.filter((t) => t.endsWith('(deleted)'))).toEqual([]);
+    },
+  );
+
+  it('leaves a consistent store, counter included, wherever a batched append is cut off', async () => {
+    const dataDir = await tempDir();
+    const store = await open({ dataDir });
+    for (const name of ['a', 'b', 'c', 'd']) await store.create(key(name), cm(name));
+    const appends = watchAppends(true);
+    try {
+      const held = store.create(key('x'), cm('x'));
+      await vi.waitFor(() => expect(appends.appends).toHaveLength(1));
+      const batch = [
+        store.update(key('a'), cm('a', { v: '2' })),
+        store.delete(key('b')),
+        store.create(key('e'), cm('e')),
+        store.delete(key('c')),
+        store.update(key('d'), cm('d', { v: '2' })),
+      ];
+      appends.release();
+      await Promise.all([held, ...batch]);
+    } finally {
+      appends.restore();
+    }
+    await store.close();
+    expect(appends.appends).toHaveLength(2);
+
+    // States before and after the batch (x: 5, then a 6, b deleted at 7, e 8, c deleted at 9, d 10).
+    const allowed: Record<string, (string | undefined)[]> = {
+      a: ['1', '6'],
+      b: ['2', undefined],
+      c: ['3', undefined],
+      d: ['4', '10'],
+      e: [undefined, '8'],
+      x: ['5'],
+    };
+    const deletedAt: Record<string, number> = { b: 7, c: 9 };
+    const full = await readFile(path.join(dataDir, DATAFILE_NAME));
+    const batchStart = full.length - Buffer.byteLength(appends.appends[1]);
+    const cuts: number[] = [];
+    for (let at = batchStart; at !== 0 && at <= full.length; at = full.indexOf('\n', at) + 1) {
+      cuts.push(at);
+      if (at < full.length) cuts.push(at + 15); // inside the next line
+    }
+    expect(cuts.length).toBe(13);
+    for (const cut of cuts) {
+      const copy = await tempDir();
+      await writeFile(path.join(copy, DATAFILE_NAME), full.subarray(0, cut));
+      const warnings: string[] = [];
+      const crashed = await open({ dataDir: copy, onWarning: (m) => warnings.push(m) });
+      expect(warnings.length, `cut at ${cut}`).toBe(full[cut - 1] === 0x0a ? 0 : 1);
+      let newest = 0;
+      for (const [name, states] of Object.entries(allowed)) {
+        const rv = crashed.get(key(name))?.metadata.resourceVersion;
+        expect(states, `${name} at cut ${cut}`).toContain(rv);
+        newest = Math.max(newest, Number(rv ?? 0));
+        // A removal on disk always comes with a counter at least as new (a resumed watch gets 410).
+        if (rv === undefined && name in deletedAt) newest = Math.max(newest, deletedAt[name]);
+      }
+      expect(crashed.revision, `cut at ${cut}`).toBeGreaterThanOrEqual(newest);
+      await crashed.close();
+    }
   });
 });
 
@@ -383,15 +651,22 @@ describe('nedb store: persistence', () => {
     expect(seen).toEqual([4]);
   });
 
-  it('keeps every acknowledged write when the writing process is killed with SIGKILL', async () => {
+  /**
+   * Runs the crash child with this many concurrent writers, SIGKILLs it once killAfter writes were
+   * acknowledged, then checks that every acknowledged write survived. Returns the child's last
+   * reported write and append counts.
+   */
+  async function killWhileWriting(writers: number, killAfter: number) {
     const dataDir = await tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, 'crash', dataDir], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', childScript, 'crash', dataDir, String(writers)],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const acked: { kind: string; key: string; rv: number }[] = [];
+    const stats = { appends: 0, appendBatches: 0 };
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
@@ -401,16 +676,21 @@ describe('nedb store: persistence', () => {
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        const [kind, ackedKey, rv] = line.split(' ');
-        acked.push({ kind, key: ackedKey, rv: Number(rv) });
+        const [kind, first, second] = line.split(' ');
+        if (kind === 'stats') {
+          stats.appends = Number(first);
+          stats.appendBatches = Number(second);
+        } else acked.push({ kind, key: first, rv: Number(second) });
       }
-      // Kill mid-stream, while 16 writers have writes in flight.
-      if (acked.length >= 1500 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+      // Kill mid-stream, while every writer has a write in flight.
+      if (acked.length >= killAfter && child.exitCode === null && !child.killed) {
+        child.kill('SIGKILL');
+      }
     });
     const signal = await exited;
     expect(stderr).toBe('');
     expect(signal).toBe('SIGKILL');
-    expect(acked.length).toBeGreaterThanOrEqual(1500);
+    expect(acked.length).toBeGreaterThanOrEqual(killAfter);
 
     const store = await open({ dataDir });
     const maxAcked = Math.max(...acked.map((a) => a.rv));
@@ -423,6 +703,18 @@ describe('nedb store: persistence', () => {
     expect(store.revision).toBeGreaterThanOrEqual(maxAcked);
     const next = await store.create(key('after-crash'), cm('after-crash'));
     expect(Number(next.metadata.resourceVersion)).toBeGreaterThan(maxAcked);
+    return stats;
+  }
+
+  it('keeps every acknowledged write when the writing process is killed with SIGKILL', async () => {
+    await killWhileWriting(16, 1500);
+  }, 60_000);
+
+  it('keeps every acknowledged write when SIGKILL cuts into large batched appends', async () => {
+    const stats = await killWhileWriting(256, 4000);
+    // The killed process was persisting many writes per append.
+    expect(stats.appends).toBeGreaterThan(0);
+    expect(stats.appendBatches).toBeLessThan(stats.appends / 16);
   }, 60_000);
 });
 
@@ -577,9 +869,14 @@ describe('nedb store: close', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     clearTimeout(timer);
     expect(code).toBe(0);
-    const report = JSON.parse(output) as { events: number; resources: string[] };
-    expect(report.events).toBe(40);
+    const report = JSON.parse(output) as {
+      events: number;
+      resources: string[];
+      openFiles: string[];
+    };
+    expect(report.events).toBe(41);
     // Only the child's stdio pipes may remain: no timers, file handles or pending fs requests.
     expect(report.resources.filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap')).toEqual([]);
+    expect(report.openFiles).toEqual([]);
   }, 30_000);
 });

@@ -2,6 +2,7 @@
 // storage layer (one global revision, compare-and-swap writes, watch from a revision, durable acks).
 import Datastore from '@seald-io/nedb';
 import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isPlainObject } from '../api/types.ts';
 import type { KubeObject } from '../api/types.ts';
@@ -18,8 +19,8 @@ export const DEFAULT_COMPACT_INTERVAL_MS = 5 * 60_000;
  * Never a store key: those start with '/'.
  */
 const META_ID = 'skiff:revision';
-/** Most appended-but-unsynced writes before a group commit starts even while more appends are queued. */
-const MAX_UNSYNCED = 256;
+/** Most writes persisted by one append, so one batch's line buffer stays bounded. */
+const MAX_BATCH = 1024;
 
 export interface OpenStoreOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface NedbStoreStats {
   datafile: string;
   /** Writes appended to the datafile since open. */
   appends: number;
+  /** Appends to the datafile since open: each persists one batch of waiting writes. */
+  appendBatches: number;
   /** fsyncs issued for group commit since open. */
   fsyncs: number;
   /** Completed background compactions since open. */
@@ -52,9 +55,26 @@ type ObjectRecord = {
 
 interface PendingWrite {
   event: StoreEvent;
-  appended: boolean;
+  /** The record persisted for ADDED and MODIFIED; a DELETED event persists a `$$deleted` line. */
+  record: ObjectRecord | undefined;
   resolve: (object: KubeObject) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * The parts of @seald-io/nedb 4.x (pinned in package.json) a batched append goes through: its
+ * executor (so batches, loading and compaction never overlap), its in-memory indexes (what
+ * compaction rewrites the datafile from) and Persistence#persistNewStateAsync, which serializes
+ * documents with nedb's own model and appends them in one appendFile, exactly as its
+ * insert/update/remove do for their own documents.
+ */
+interface NedbInternals {
+  executor: { pushAsync<T>(task: () => Promise<T>): Promise<T> };
+  persistence: { persistNewStateAsync(docs: Record<string, unknown>[]): Promise<void> };
+  indexes: { _id: { getMatching(id: string): Record<string, unknown>[] } };
+  _addToIndexes(doc: Record<string, unknown>): void;
+  _updateIndexes(oldDoc: Record<string, unknown>, newDoc: Record<string, unknown>): void;
+  _removeFromIndexes(doc: Record<string, unknown>): void;
 }
 
 interface Subscriber {
@@ -99,12 +119,36 @@ export async function openStore(options: OpenStoreOptions): Promise<NedbStore> {
   } catch (error) {
     throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
   }
+  const internals = nedbInternals(db);
   if (db.getAllData().length !== scan.records) {
     throw new Error(
       `${file}: nedb loaded ${db.getAllData().length} records but the file holds ${scan.records}; refusing to start`,
     );
   }
-  return new NedbStore(db, file, scan, { historyWindow, compactEvery, compactIntervalMs, warn });
+  return new NedbStore(db, internals, file, scan, {
+    historyWindow,
+    compactEvery,
+    compactIntervalMs,
+    warn,
+  });
+}
+
+/** nedb's internals typed, checked once so a changed nedb fails at open, not at the first write. */
+function nedbInternals(db: Datastore<Record<string, unknown>>): NedbInternals {
+  const internals = db as unknown as NedbInternals;
+  const present =
+    typeof internals.executor?.pushAsync === 'function' &&
+    typeof internals.persistence?.persistNewStateAsync === 'function' &&
+    typeof internals.indexes?._id?.getMatching === 'function' &&
+    typeof internals._addToIndexes === 'function' &&
+    typeof internals._updateIndexes === 'function' &&
+    typeof internals._removeFromIndexes === 'function';
+  if (!present) {
+    throw new Error(
+      'this @seald-io/nedb lacks the executor/persistence/index methods the store batches appends through (written for 4.1)',
+    );
+  }
+  return internals;
 }
 
 export class NedbStore implements Store {
@@ -114,12 +158,16 @@ export class NedbStore implements Store {
   private committedRevision: number;
   private assignedRevision: number;
 
-  /** Writes with a revision, not yet acknowledged, in revision order (= nedb's FIFO order). */
-  private pending: PendingWrite[] = [];
-  /** pending[0 .. appendedCount) are appended to the datafile. */
-  private appendedCount = 0;
-  private appendedThrough: number;
-  private flushing = false;
+  /** Writes with a revision that no batch has taken yet, in revision order. */
+  private waiting: PendingWrite[] = [];
+  /** The batch being appended and fsynced (empty when none is). */
+  private batch: PendingWrite[] = [];
+  private batchQueued = false;
+  /**
+   * Kept open for fsync between compactions (an open per fsync costs two more thread-pool round
+   * trips per batch). Only executor tasks use or replace it, so it never races a compaction.
+   */
+  private syncHandle: FileHandle | undefined;
 
   private history: (StoreEvent | undefined)[] = [];
   private historyStart = 0;
@@ -136,7 +184,7 @@ export class NedbStore implements Store {
   private failure: Error | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private readonly counters = { appends: 0, fsyncs: 0, compactions: 0 };
+  private readonly counters = { appends: 0, appendBatches: 0, fsyncs: 0, compactions: 0 };
 
   private readonly historyWindow: number;
   private readonly compactEvery: number;
@@ -144,6 +192,7 @@ export class NedbStore implements Store {
 
   constructor(
     private readonly db: Datastore<Record<string, unknown>>,
+    private readonly nedb: NedbInternals,
     private readonly file: string,
     scan: ScanResult,
     settings: {
@@ -157,14 +206,15 @@ export class NedbStore implements Store {
     this.keys = [...scan.objects.keys()].sort();
     this.committedRevision = scan.revision;
     this.assignedRevision = scan.revision;
-    this.appendedThrough = scan.revision;
     // After a restart there is no history: only a watch from the current revision can be served.
     this.oldestRevision = scan.revision;
     this.historyWindow = settings.historyWindow;
     this.compactEvery = settings.compactEvery;
     this.warn = settings.warn;
     this.compactTimer = setInterval(() => {
-      if (this.appendsSinceCompaction > 0 && !this.closed) void this.startCompaction();
+      if (this.appendsSinceCompaction > 0 && !this.closed && !this.failure) {
+        void this.startCompaction();
+      }
     }, settings.compactIntervalMs);
     this.compactTimer.unref();
   }
@@ -209,10 +259,7 @@ export class NedbStore implements Store {
       const revision = this.assignedRevision + 1;
       const { stored, json } = storedCopy(object, revision);
       this.assignedRevision = revision;
-      const record: ObjectRecord = { _id: key, rev: revision, json };
-      return this.submit({ type: 'ADDED', key, object: stored, revision }, [
-        this.db.insertAsync(record),
-      ]);
+      return this.submit({ type: 'ADDED', key, object: stored, revision }, json);
     });
   }
 
@@ -222,10 +269,10 @@ export class NedbStore implements Store {
       const revision = this.assignedRevision + 1;
       const { stored, json } = storedCopy(object, revision);
       this.assignedRevision = revision;
-      const record: ObjectRecord = { _id: key, rev: revision, json };
-      return this.submit({ type: 'MODIFIED', key, object: stored, prevObject: current, revision }, [
-        this.db.updateAsync({ _id: key }, record, {}),
-      ]);
+      return this.submit(
+        { type: 'MODIFIED', key, object: stored, prevObject: current, revision },
+        json,
+      );
     });
   }
 
@@ -238,11 +285,10 @@ export class NedbStore implements Store {
         ...current,
         metadata: Object.freeze({ ...current.metadata, resourceVersion: String(revision) }),
       });
-      // The counter record goes first: if only it reaches the disk the revision is merely skipped.
-      return this.submit({ type: 'DELETED', key, object: last, prevObject: current, revision }, [
-        this.db.updateAsync({ _id: META_ID }, { _id: META_ID, rev: revision }, { upsert: true }),
-        this.db.removeAsync({ _id: key }, {}),
-      ]);
+      return this.submit(
+        { type: 'DELETED', key, object: last, prevObject: current, revision },
+        undefined,
+      );
     });
   }
 
@@ -298,7 +344,8 @@ export class NedbStore implements Store {
     // Writes accepted before close() still complete and are acknowledged.
     while (this.keyTails.size > 0) await Promise.all(this.keyTails.values());
     if (this.compaction) await this.compaction;
-    if (!this.failure) await this.syncDatafile();
+    // Every acknowledged write was fsynced by its batch; only the kept handle is left to close.
+    await this.nedb.executor.pushAsync(() => this.closeSyncHandle());
     for (const subscriber of this.watchers) subscriber.active = false;
     this.watchers.clear();
   }
@@ -349,11 +396,14 @@ export class NedbStore implements Store {
     return result;
   }
 
-  /** Queues a write whose nedb operations were just enqueued; resolves once it is on disk. */
-  private submit(event: StoreEvent, operations: Promise<unknown>[]): Promise<KubeObject> {
+  /**
+   * Queues a write for the next batch; resolves once it is on disk. Same-key writes are
+   * serialized until acknowledged, so a batch never holds two writes to one key.
+   */
+  private submit(event: StoreEvent, json: string | undefined): Promise<KubeObject> {
     const write: PendingWrite = {
       event: Object.freeze(event),
-      appended: false,
+      record: json === undefined ? undefined : { _id: event.key, rev: event.revision, json },
       resolve: () => undefined,
       reject: () => undefined,
     };
@@ -361,77 +411,97 @@ export class NedbStore implements Store {
       write.resolve = resolve;
       write.reject = reject;
     });
-    this.pending.push(write);
-    this.appendsSinceCompaction += operations.length;
-    Promise.all(operations).then(
-      () => this.onAppended(write),
-      (error: unknown) => this.fail(error),
-    );
+    this.waiting.push(write);
+    this.appendsSinceCompaction += write.record ? 1 : 2;
+    if (!this.batchQueued) this.queueBatch();
     if (this.appendsSinceCompaction >= this.compactEvery) void this.startCompaction();
     return acknowledged;
   }
 
-  private onAppended(write: PendingWrite): void {
-    write.appended = true;
-    this.counters.appends++;
-    // Only a gap-free prefix of appended writes may be covered by the next fsync.
-    while (this.appendedCount < this.pending.length && this.pending[this.appendedCount].appended) {
-      this.appendedThrough = this.pending[this.appendedCount].event.revision;
-      this.appendedCount++;
-    }
-    // Appends still queued in nedb will be covered by the same fsync if it waits for them: start
-    // it when the queue drains, or after MAX_UNSYNCED appends so a steady stream cannot starve it.
-    const queued = this.appendedCount < this.pending.length;
-    if (
-      !this.flushing &&
-      (!queued || this.appendedThrough - this.committedRevision >= MAX_UNSYNCED)
-    ) {
-      this.flushing = true;
-      void this.flush();
-    }
+  /**
+   * Group commit, one batch at a time through nedb's executor: one append, then one fsync. The
+   * batch is taken when the task runs, not when it is queued, so it holds every write that
+   * arrived while the previous batch (or a compaction) was on its way to disk.
+   */
+  private queueBatch(): void {
+    this.batchQueued = true;
+    this.nedb.executor
+      .pushAsync(async () => {
+        if (this.failure) return;
+        this.batch = this.waiting.splice(0, MAX_BATCH);
+        await this.nedb.persistence.persistNewStateAsync(this.persistBatch(this.batch));
+        // nedb never fsyncs; r+ because Windows needs write access to flush.
+        this.syncHandle ??= await open(this.file, 'r+');
+        await this.syncHandle.sync();
+      })
+      .then(
+        () => this.onBatchDurable(),
+        (error: unknown) => {
+          this.batchQueued = false;
+          this.fail(error);
+        },
+      );
   }
 
-  /** Group commit: one fsync acknowledges every write appended before it started. */
-  private async flush(): Promise<void> {
-    for (;;) {
-      if (this.failure || this.appendedThrough <= this.committedRevision) {
-        this.flushing = false;
-        return;
+  /**
+   * Applies a batch to nedb's in-memory copy and returns the lines to append, in nedb's format:
+   * a later line for an _id replaces earlier ones, a `$$deleted` line removes it (how nedb's own
+   * update and remove persist, and how its loader and compaction read them back).
+   */
+  private persistBatch(batch: PendingWrite[]): Record<string, unknown>[] {
+    const docs: Record<string, unknown>[] = [];
+    let deletedThrough = 0;
+    for (const write of batch) {
+      if (write.event.type === 'DELETED') deletedThrough = write.event.revision;
+    }
+    // The counter record leads the batch, so any part of the append that removes an object also
+    // raises the counter past that removal (after a crash, a watch resumed from before it gets 410).
+    if (deletedThrough > 0) {
+      const meta = { _id: META_ID, rev: deletedThrough };
+      const [old] = this.nedb.indexes._id.getMatching(META_ID);
+      if (old) this.nedb._updateIndexes(old, meta);
+      else this.nedb._addToIndexes(meta);
+      docs.push(meta);
+    }
+    for (const { event, record } of batch) {
+      const [old] = this.nedb.indexes._id.getMatching(event.key);
+      if (event.type === 'ADDED') {
+        if (old) throw new Error(`store invariant broken: ${event.key} is already in nedb`);
+        this.nedb._addToIndexes(record!);
+      } else if (!old) {
+        throw new Error(`store invariant broken: ${event.key} is missing from nedb`);
+      } else if (event.type === 'MODIFIED') {
+        this.nedb._updateIndexes(old, record!);
+      } else {
+        this.nedb._removeFromIndexes(old);
       }
-      const through = this.appendedThrough;
-      try {
-        await this.syncDatafile();
-      } catch (error) {
-        this.flushing = false;
-        this.fail(error);
-        return;
-      }
-      this.commitThrough(through);
+      docs.push(record ?? { $$deleted: true, _id: event.key });
     }
+    return docs;
   }
 
-  private async syncDatafile(): Promise<void> {
-    // nedb appends with appendFile and never fsyncs; r+ because Windows needs write access to flush.
-    const handle = await open(this.file, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+  private onBatchDurable(): void {
+    this.batchQueued = false;
+    if (this.failure) return;
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length > 0) {
+      this.counters.appends += batch.length;
+      this.counters.appendBatches++;
+      this.counters.fsyncs++;
+      for (const write of batch) this.apply(write.event);
+      for (const write of batch) write.resolve(write.event.object);
     }
-    this.counters.fsyncs++;
-    // A compaction may have renamed a fresh (already fsynced) file over the one we flushed; its
-    // directory fsync must finish before a write that it carries is acknowledged.
-    if (this.compaction) await this.compaction;
+    if (this.waiting.length > 0) this.queueBatch();
   }
 
-  private commitThrough(revision: number): void {
-    let count = 0;
-    while (count < this.pending.length && this.pending[count].event.revision <= revision) {
-      this.apply(this.pending[count].event);
-      count++;
-    }
-    this.appendedCount -= count;
-    for (const write of this.pending.splice(0, count)) write.resolve(write.event.object);
+  private async closeSyncHandle(): Promise<void> {
+    const handle = this.syncHandle;
+    this.syncHandle = undefined;
+    // Everything written through it is already fsynced: a failing close loses nothing.
+    await handle?.close().catch((error: unknown) => {
+      this.warn(`closing ${this.file} failed: ${errorMessage(error)}`);
+    });
   }
 
   private apply(event: StoreEvent): void {
@@ -510,8 +580,13 @@ export class NedbStore implements Store {
 
   private async runCompaction(): Promise<void> {
     try {
-      // An executor task in nedb: appends queued meanwhile wait for it and land in the new file.
-      await this.db.compactDatafileAsync();
+      // Both are nedb executor tasks, queued back to back: the kept fsync handle is closed before
+      // the rewrite renames a new file over the datafile, and the next batch opens the new one.
+      // Batches queued meanwhile wait, then append to and fsync the new file.
+      await Promise.all([
+        this.nedb.executor.pushAsync(() => this.closeSyncHandle()),
+        this.db.compactDatafileAsync(),
+      ]);
       this.counters.compactions++;
     } catch (error) {
       // The old file stays in place (nedb renames only a complete, fsynced copy), so nothing is lost.
@@ -528,8 +603,10 @@ export class NedbStore implements Store {
       `writing ${this.file} failed, the store accepts no more writes: ${this.failure.message}`,
     );
     // Unacknowledged writes may or may not have reached the disk; their callers learn they failed.
-    this.appendedCount = 0;
-    for (const write of this.pending.splice(0)) write.reject(this.failedError());
+    const unacknowledged = [...this.batch, ...this.waiting];
+    this.batch = [];
+    this.waiting = [];
+    for (const write of unacknowledged) write.reject(this.failedError());
   }
 
   private failedError(): Error {
