@@ -491,6 +491,41 @@ export class ObjectRegistry {
     return this.decodeObject(info, patched, namespace, options, warnings);
   }
 
+  /**
+   * A storage-level read-modify-write that skips admission and validation, for the writes the
+   * API server makes itself (pods/binding: kube's pod storage sets the node through
+   * GuaranteedUpdate, never through a pod update). Retries on conflicts; returns the stored object.
+   */
+  async systemUpdate(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    mutate: (object: KubeObject) => KubeObject,
+    fieldManager: string,
+    subresource?: string,
+  ): Promise<KubeObject> {
+    const key = storageKey(info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const currentStored = this.store.get(key);
+      if (!currentStored) throw notFound(info.plural, info.group, name);
+      const current = this.semantics.toVersion(info, currentStored);
+      const next = mutate(deepClone(current));
+      this.semantics.trackManagedFields(info, current, next, fieldManager, subresource);
+      try {
+        const stored = await this.store.update(
+          key,
+          this.semantics.toStorage(info, next),
+          currentStored.metadata.resourceVersion,
+        );
+        await this.emit(info, 'updated', stored, currentStored);
+        return this.semantics.toVersion(info, stored);
+      } catch (err) {
+        if (isStoreConflict(err) && attempt < MAX_PATCH_RETRIES) continue;
+        throw this.storeError(info, name, err);
+      }
+    }
+  }
+
   // ---- delete ----------------------------------------------------------------------------
 
   async delete(

@@ -53,15 +53,6 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return value;
 }
 
-function systemOptions(ctx: ResourceContext) {
-  return {
-    dryRun: dryRunParam(ctx.url.searchParams),
-    fieldManager: 'kube-apiserver',
-    fieldValidation: 'Ignore' as const,
-    user: ctx.user,
-  };
-}
-
 export function registerSubresources(deps: SubresourceDeps): void {
   const { registry, subresources, virtual } = deps;
 
@@ -82,50 +73,57 @@ export function registerSubresources(deps: SubresourceDeps): void {
         fieldErrors.notSupported('target.kind', target.kind, ['Node', '<empty>']),
       ]);
     }
-    const pod = registry.get(podInfo, ctx.namespace, podName);
-    if (pod.metadata.deletionTimestamp)
-      throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
-    const spec = (pod.spec ?? {}) as { nodeName?: string };
-    if (spec.nodeName)
-      throw conflict(
-        'pods',
-        '',
+    if (dryRunParam(ctx.url.searchParams)) {
+      registry.get(podInfo, ctx.namespace, podName);
+    } else {
+      await registry.systemUpdate(
+        podInfo,
+        ctx.namespace,
         podName,
-        `pod ${podName} is already assigned to node "${spec.nodeName}"`,
+        (pod) => {
+          if (pod.metadata.deletionTimestamp)
+            throw conflict(
+              'pods',
+              '',
+              podName,
+              'pod is being deleted, cannot be assigned to a host',
+            );
+          const spec = (pod.spec ?? {}) as { nodeName?: string };
+          if (spec.nodeName)
+            throw conflict(
+              'pods',
+              '',
+              podName,
+              `pod ${podName} is already assigned to node "${spec.nodeName}"`,
+            );
+          (pod.spec as { nodeName?: string }).nodeName = nodeName;
+          if (isPlainObject(meta.annotations))
+            pod.metadata.annotations = {
+              ...pod.metadata.annotations,
+              ...(meta.annotations as Record<string, string>),
+            };
+          const status = (pod.status ??= {}) as {
+            conditions?: {
+              type: string;
+              status: string;
+              lastTransitionTime?: string;
+              lastProbeTime?: null;
+            }[];
+          };
+          status.conditions = [
+            ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
+            {
+              type: 'PodScheduled',
+              status: 'True',
+              lastProbeTime: null,
+              lastTransitionTime: nowTimestamp(),
+            },
+          ];
+          return pod;
+        },
+        'kube-scheduler',
       );
-    const next = structuredClone(pod);
-    (next.spec as { nodeName?: string }).nodeName = nodeName;
-    if (isPlainObject(meta.annotations))
-      next.metadata.annotations = {
-        ...next.metadata.annotations,
-        ...(meta.annotations as Record<string, string>),
-      };
-    await registry.update(podInfo, ctx.namespace, podName, next, {
-      ...systemOptions(ctx),
-      fieldManager: 'kube-scheduler',
-    });
-    const status = structuredClone(registry.get(podInfo, ctx.namespace, podName));
-    const podStatus = (status.status ??= {}) as {
-      conditions?: {
-        type: string;
-        status: string;
-        lastTransitionTime?: string;
-        lastProbeTime?: null;
-      }[];
-    };
-    const conditions = (podStatus.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({
-      type: 'PodScheduled',
-      status: 'True',
-      lastProbeTime: null,
-      lastTransitionTime: nowTimestamp(),
-    });
-    podStatus.conditions = conditions;
-    await registry.update(podInfo, ctx.namespace, podName, status, {
-      ...systemOptions(ctx),
-      fieldManager: 'kube-scheduler',
-      subresource: 'status',
-    });
+    }
     sendJson(res, 201, {
       kind: 'Status',
       apiVersion: 'v1',
