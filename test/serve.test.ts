@@ -1,7 +1,7 @@
 // `skiff serve` as a user runs it: it says where its kubeconfig is, answers /readyz, refuses a
 // second server on the same data directory, stops promptly on SIGTERM, moves off a taken default
 // port and refuses a taken explicit one (README: `--api-port`).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,25 @@ describe('skiff serve', () => {
     const elapsed = Date.now() - started;
     expect(exit, server.describe()).toEqual({ code: 0, signal: null });
     expect(elapsed, 'ms from SIGTERM to exit').toBeLessThan(3_000);
+  });
+
+  it('reports a corrupted store file by path and line, and leaves it as it was', async () => {
+    const dir = await dataDir();
+    const first = serve(['--data-dir', dir, '--api-port', '0']);
+    await first.waitForOutput(kubeconfigLine, 60_000);
+    first.child.kill('SIGTERM');
+    await first.waitForExit(10_000);
+    const file = join(dir, 'store', 'store.db');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines[2] = '{"_id": broken';
+    const damaged = lines.join('\n');
+    await writeFile(file, damaged);
+    const second = serve(['--data-dir', dir, '--api-port', '0']);
+    const exit = await second.waitForExit(30_000);
+    expect(exit?.code, second.describe()).toBe(1);
+    expect(second.stderr).toContain(`${file} line 3:`);
+    expect(second.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(await readFile(file, 'utf8')).toBe(damaged);
   });
 
   it('moves off the default port 6443 when it is taken, and says so', async () => {

@@ -86,7 +86,12 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`skiff serve: ${err.message}\n`);
       process.exit(1);
     }
-    process.stderr.write(`skiff: ${(err as Error).stack ?? String(err)}\n`);
+    // A failed start (corrupt store file, unreadable certificate…) is reported by its message,
+    // which names the file; the stack only helps developers.
+    const detail = process.env.SKIFF_DEBUG
+      ? ((err as Error).stack ?? String(err))
+      : (err as Error).message;
+    process.stderr.write(`skiff serve: could not start: ${detail}\n`);
     process.exit(1);
   },
 );
