@@ -42,6 +42,7 @@ import { createOpenApiService } from '../apiserver/semantics/openapi-service.ts'
 import { registerSubresources } from '../apiserver/subresources/register.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.ts';
+import { LocalClient } from '../client/local-client.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 
@@ -267,6 +268,19 @@ export class ControlPlane {
     this.namespaces = new NamespaceController(registry, catalog, log);
     this.namespaces.start();
     this.started = true;
+  }
+
+  /** An in-process API client acting as `name` (a system component with full access). */
+  client(name: string, fieldManager = name): LocalClient {
+    return new LocalClient(
+      this.registry,
+      this.catalog,
+      {
+        username: `system:serviceaccount:kube-system:${name}`,
+        groups: ['system:masters', 'system:authenticated'],
+      },
+      fieldManager,
+    );
   }
 
   async stop(): Promise<void> {

@@ -123,6 +123,22 @@ export class ObjectRegistry {
     return stored && this.semantics.toVersion(info, stored);
   }
 
+  /**
+   * Watches a resource from a revision for in-process clients (controllers, node agents): the
+   * same events an HTTP watch sends, in this resource's version. Throws StoreError('Expired') for
+   * a compacted revision, as the HTTP watch answers 410.
+   */
+  watch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    fromRevision: number,
+    handler: (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject, revision: number) => void,
+  ): { dispose(): void } {
+    return this.store.watch(storagePrefix(info, namespace), fromRevision, (event) =>
+      handler(event.type, this.semantics.toVersion(info, event.object), event.revision),
+    );
+  }
+
   /** Objects in storage form (no version conversion), for internal readers. */
   listStored(info: ResourceInfo, namespace?: string): { items: KubeObject[]; revision: number } {
     return this.store.list(storagePrefix(info, namespace));

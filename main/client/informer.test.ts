@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCluster, eventually, type TestCluster } from '../controllers/testing/cluster.ts';
+import type { KubeObject } from '../api/types.ts';
+
+const configmaps = { group: '', version: 'v1', resource: 'configmaps' };
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+});
+afterAll(async () => {
+  await cluster.stop();
+});
+
+describe('Informer over the in-process client', () => {
+  it('lists, then follows creates, updates and deletes in order', async () => {
+    await cluster.client.create(configmaps, 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'before' },
+      data: { a: '1' },
+    });
+    const informer = cluster.informers.for(configmaps, 'default');
+    const events: string[] = [];
+    informer.addHandlers({
+      add: (o) => events.push(`add ${o.metadata.name}`),
+      update: (_old, o) =>
+        events.push(`update ${o.metadata.name} ${(o.data as Record<string, string>).a}`),
+      delete: (o) => events.push(`delete ${o.metadata.name}`),
+    });
+    informer.start();
+    expect(informer.hasSynced).toBe(true);
+    expect(informer.get('default', 'before')?.metadata.name).toBe('before');
+    await cluster.client.create(configmaps, 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'after' },
+      data: { a: '1' },
+    });
+    const current = cluster.client.get(configmaps, 'default', 'after');
+    await cluster.client.update(configmaps, 'default', {
+      ...current,
+      data: { a: '2' },
+    });
+    await cluster.client.delete(configmaps, 'default', 'before');
+    await eventually(() => events.length >= 4, 5_000, 'four events');
+    expect(events).toEqual(['add before', 'add after', 'update after 2', 'delete before']);
+    expect(informer.get('default', 'before')).toBeUndefined();
+    informer.stop();
+  });
+
+  it('answers a stale resourceVersion conflict as the HTTP API does', async () => {
+    const created = await cluster.client.create(configmaps, 'default', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cas' },
+    });
+    await cluster.client.update(configmaps, 'default', {
+      ...created,
+      data: { x: '1' },
+    });
+    await expect(
+      cluster.client.update(configmaps, 'default', { ...created, data: { x: '2' } }),
+    ).rejects.toMatchObject({ code: 409, reason: 'Conflict' });
+  });
+});
