@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, eventually, type TestCluster } from '../controllers/testing/cluster.ts';
-import type { KubeObject } from '../api/types.ts';
 
 const configmaps = { group: '', version: 'v1', resource: 'configmaps' };
 let cluster: TestCluster;
