@@ -53,6 +53,60 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return value;
 }
 
+/**
+ * Assigns a pod to a node as pods/binding does (pkg/registry/core/pod/storage setPodHostAndAnnotations):
+ * a storage-level update of spec.nodeName plus PodScheduled=True, refused when the pod is already
+ * assigned or being deleted. The scheduler binds through this same function.
+ */
+export async function bindPod(
+  registry: ObjectRegistry,
+  namespace: string,
+  podName: string,
+  nodeName: string,
+  annotations?: Record<string, string>,
+): Promise<KubeObject> {
+  return registry.systemUpdate(
+    podInfo,
+    namespace,
+    podName,
+    (pod) => {
+      if (pod.metadata.deletionTimestamp) {
+        throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
+      }
+      const spec = (pod.spec ?? {}) as { nodeName?: string };
+      if (spec.nodeName) {
+        throw conflict(
+          'pods',
+          '',
+          podName,
+          `pod ${podName} is already assigned to node "${spec.nodeName}"`,
+        );
+      }
+      (pod.spec as { nodeName?: string }).nodeName = nodeName;
+      if (annotations) pod.metadata.annotations = { ...pod.metadata.annotations, ...annotations };
+      const status = (pod.status ??= {}) as {
+        conditions?: {
+          type: string;
+          status: string;
+          lastTransitionTime?: string;
+          lastProbeTime?: null;
+        }[];
+      };
+      status.conditions = [
+        ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
+        {
+          type: 'PodScheduled',
+          status: 'True',
+          lastProbeTime: null,
+          lastTransitionTime: nowTimestamp(),
+        },
+      ];
+      return pod;
+    },
+    'kube-scheduler',
+  );
+}
+
 export function registerSubresources(deps: SubresourceDeps): void {
   const { registry, subresources, virtual } = deps;
 
@@ -76,52 +130,12 @@ export function registerSubresources(deps: SubresourceDeps): void {
     if (dryRunParam(ctx.url.searchParams)) {
       registry.get(podInfo, ctx.namespace, podName);
     } else {
-      await registry.systemUpdate(
-        podInfo,
+      await bindPod(
+        registry,
         ctx.namespace,
         podName,
-        (pod) => {
-          if (pod.metadata.deletionTimestamp)
-            throw conflict(
-              'pods',
-              '',
-              podName,
-              'pod is being deleted, cannot be assigned to a host',
-            );
-          const spec = (pod.spec ?? {}) as { nodeName?: string };
-          if (spec.nodeName)
-            throw conflict(
-              'pods',
-              '',
-              podName,
-              `pod ${podName} is already assigned to node "${spec.nodeName}"`,
-            );
-          (pod.spec as { nodeName?: string }).nodeName = nodeName;
-          if (isPlainObject(meta.annotations))
-            pod.metadata.annotations = {
-              ...pod.metadata.annotations,
-              ...(meta.annotations as Record<string, string>),
-            };
-          const status = (pod.status ??= {}) as {
-            conditions?: {
-              type: string;
-              status: string;
-              lastTransitionTime?: string;
-              lastProbeTime?: null;
-            }[];
-          };
-          status.conditions = [
-            ...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
-            {
-              type: 'PodScheduled',
-              status: 'True',
-              lastProbeTime: null,
-              lastTransitionTime: nowTimestamp(),
-            },
-          ];
-          return pod;
-        },
-        'kube-scheduler',
+        nodeName,
+        isPlainObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined,
       );
     }
     sendJson(res, 201, {
