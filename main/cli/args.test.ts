@@ -10,6 +10,7 @@ describe('skiff serve flags', () => {
       apiPort: 6443,
       apiPortExplicit: false,
       docker: true,
+      simulatedNodes: 0,
     });
   });
 
@@ -19,7 +20,10 @@ describe('skiff serve flags', () => {
       apiPort: 0,
       apiPortExplicit: true,
       docker: false,
+      simulatedNodes: 0,
     });
+    expect(parseServeArgs(['--simulated-nodes', '3'])).toMatchObject({ simulatedNodes: 3 });
+    expect(() => parseServeArgs(['--simulated-nodes', 'x'])).toThrow(/--simulated-nodes: "x"/);
   });
 
   it('names the flag in bad input', () => {

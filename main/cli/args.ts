@@ -10,6 +10,7 @@ export interface ServeOptions {
   /** The port was given explicitly (then a taken port is an error, not a reason to move). */
   apiPortExplicit: boolean;
   docker: boolean;
+  simulatedNodes: number;
 }
 
 export class UsageError extends Error {}
@@ -22,6 +23,7 @@ Flags:
   --data-dir DIR     where the cluster keeps its state (default: ${defaultDataDir()})
   --api-port N       HTTPS port of the API server on 127.0.0.1 (default 6443; 0 = any free port)
   --no-docker        run without a Docker node
+  --simulated-nodes N  also register N simulated nodes (pods on them run as status only)
   -h, --help         show this help
 `;
 
@@ -34,6 +36,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
         'data-dir': { type: 'string' },
         'api-port': { type: 'string' },
         'no-docker': { type: 'boolean', default: false },
+        'simulated-nodes': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -51,6 +54,16 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     }
     apiPort = Number(portText);
   }
+  let simulatedNodes = 0;
+  const simulatedText = values['simulated-nodes'];
+  if (simulatedText !== undefined) {
+    if (!/^\d+$/.test(simulatedText) || Number(simulatedText) > 1000) {
+      throw new UsageError(
+        `--simulated-nodes: "${simulatedText}" is not a number of nodes (0-1000)`,
+      );
+    }
+    simulatedNodes = Number(simulatedText);
+  }
   const dataDirText = values['data-dir'];
   if (dataDirText !== undefined && dataDirText.trim() === '')
     throw new UsageError('--data-dir: must not be empty');
@@ -59,5 +72,6 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     apiPort,
     apiPortExplicit: portText !== undefined,
     docker: !values['no-docker'],
+    simulatedNodes,
   };
 }

@@ -26,6 +26,7 @@ async function serve(argv: string[]): Promise<number> {
     dataDir: parsed.dataDir,
     apiPort: parsed.apiPort,
     apiPortExplicit: parsed.apiPortExplicit,
+    simulatedNodes: parsed.simulatedNodes,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   let stopping: Promise<void> | undefined;
@@ -50,6 +51,8 @@ async function serve(argv: string[]): Promise<number> {
     lock.release();
     throw err;
   }
+  if (parsed.simulatedNodes)
+    process.stdout.write(`${parsed.simulatedNodes} simulated node(s) registered\n`);
   if (!parsed.docker) process.stdout.write('running without a Docker node (--no-docker)\n');
   else
     process.stdout.write(

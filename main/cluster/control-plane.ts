@@ -43,6 +43,11 @@ import { registerSubresources } from '../apiserver/subresources/register.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.ts';
 import { LocalClient } from '../client/local-client.ts';
+import { InformerFactory } from '../client/informer.ts';
+import { ControllerManager } from '../controllers/controller-manager.ts';
+import { controllers } from '../controllers/index.ts';
+import { registryBinder } from '../scheduler/binder.ts';
+import { SimulatedNodes } from '../../agent/simulated/simulated-nodes.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 
@@ -53,6 +58,10 @@ export interface ControlPlaneOptions {
   apiPortExplicit: boolean;
   serviceCidr?: string;
   log?: (line: string) => void;
+  /** Simulated (kwok-like) nodes to register: pods bound to them run as status only. */
+  simulatedNodes?: number;
+  /** Run the scheduler and controllers (default true; the API-only test harness turns them off). */
+  controllers?: boolean;
 }
 
 export const DEFAULT_SERVICE_CIDR = '10.96.128.0/17';
@@ -71,6 +80,9 @@ export class ControlPlane {
   port = 0;
   private watches = new Set<WatchHandle>();
   private namespaces: NamespaceController | undefined;
+  private informers: InformerFactory | undefined;
+  private controllerManager: ControllerManager | undefined;
+  simulated: SimulatedNodes | undefined;
   private started = false;
 
   constructor(private readonly options: ControlPlaneOptions) {}
@@ -267,6 +279,33 @@ export class ControlPlane {
     // Controllers that the API's own semantics depend on (namespace deletion completes).
     this.namespaces = new NamespaceController(registry, catalog, log);
     this.namespaces.start();
+    if (this.options.controllers !== false) {
+      // kube-controller-manager and kube-scheduler: API clients sharing informers.
+      this.informers = new InformerFactory(this.client('informers'));
+      const informers = this.informers;
+      this.controllerManager = new ControllerManager(
+        informers,
+        controllers({ caCertPem: pki.caCertPem, bind: registryBinder(registry) }),
+        (name) => ({
+          client: this.client(
+            name,
+            name === 'kube-scheduler' ? 'kube-scheduler' : 'kube-controller-manager',
+          ),
+          informers,
+          log,
+        }),
+      );
+      this.controllerManager.start();
+    }
+    if (this.options.simulatedNodes) {
+      this.simulated = new SimulatedNodes({
+        client: this.client('simulated-kubelet', 'kubelet'),
+        count: this.options.simulatedNodes,
+        log,
+        informers: this.informers,
+      });
+      await this.simulated.start();
+    }
     this.started = true;
   }
 
@@ -286,6 +325,8 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (!this.started && !this.store) return;
     this.started = false;
+    await this.simulated?.stop();
+    await this.controllerManager?.stop();
     await this.namespaces?.stop();
     await this.api?.stop();
     await this.store?.close();

@@ -523,6 +523,27 @@ describe('nedb store: batched appends', () => {
   });
 });
 
+describe('nedb store: writes from watchers', () => {
+  it('acknowledges a write a watcher makes while the batch that woke it is acknowledged', async () => {
+    // Controllers react to an event by writing at once; such a write must never be lost.
+    const store = await open({ dataDir: await tempDir() });
+    const echoes: Promise<KubeObject>[] = [];
+    store.watch('/registry/configmaps/default/', store.revision, (event) => {
+      if (event.type === 'ADDED' && !event.key.endsWith('-echo')) {
+        echoes.push(store.create(`${event.key}-echo`, cm(`${event.object.metadata.name}-echo`)));
+      }
+    });
+    await Promise.all([store.create(key('a'), cm('a')), store.create(key('b'), cm('b'))]);
+    const settled = await Promise.race([
+      Promise.all(echoes).then(() => 'acknowledged'),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 5_000)),
+    ]);
+    expect(settled).toBe('acknowledged');
+    expect(store.get(key('a-echo'))).toBeDefined();
+    expect(store.get(key('b-echo'))).toBeDefined();
+  });
+});
+
 describe('nedb store: watch', () => {
   it('replays history after a revision, then delivers live events without gaps or duplicates', async () => {
     const store = await open({ dataDir: await tempDir() });

@@ -161,7 +161,8 @@ export class NedbStore implements Store {
   /** Writes with a revision that no batch has taken yet, in revision order. */
   private waiting: PendingWrite[] = [];
   /** The batch being appended and fsynced (empty when none is). */
-  private batch: PendingWrite[] = [];
+  /** Batches taken by a queued task and not yet acknowledged (one at a time in practice). */
+  private readonly inFlight = new Set<PendingWrite[]>();
   private batchQueued = false;
   /**
    * Kept open for fsync between compactions (an open per fsync costs two more thread-pool round
@@ -425,17 +426,21 @@ export class NedbStore implements Store {
    */
   private queueBatch(): void {
     this.batchQueued = true;
+    // The batch belongs to this task: a write made by a watcher while an earlier batch is being
+    // acknowledged queues its own task and must not take this one's place.
+    let batch: PendingWrite[] = [];
     this.nedb.executor
       .pushAsync(async () => {
         if (this.failure) return;
-        this.batch = this.waiting.splice(0, MAX_BATCH);
-        await this.nedb.persistence.persistNewStateAsync(this.persistBatch(this.batch));
+        batch = this.waiting.splice(0, MAX_BATCH);
+        this.inFlight.add(batch);
+        await this.nedb.persistence.persistNewStateAsync(this.persistBatch(batch));
         // nedb never fsyncs; r+ because Windows needs write access to flush.
         this.syncHandle ??= await open(this.file, 'r+');
         await this.syncHandle.sync();
       })
       .then(
-        () => this.onBatchDurable(),
+        () => this.onBatchDurable(batch),
         (error: unknown) => {
           this.batchQueued = false;
           this.fail(error);
@@ -480,11 +485,10 @@ export class NedbStore implements Store {
     return docs;
   }
 
-  private onBatchDurable(): void {
+  private onBatchDurable(batch: PendingWrite[]): void {
     this.batchQueued = false;
+    this.inFlight.delete(batch);
     if (this.failure) return;
-    const batch = this.batch;
-    this.batch = [];
     if (batch.length > 0) {
       this.counters.appends += batch.length;
       this.counters.appendBatches++;
@@ -492,7 +496,8 @@ export class NedbStore implements Store {
       for (const write of batch) this.apply(write.event);
       for (const write of batch) write.resolve(write.event.object);
     }
-    if (this.waiting.length > 0) this.queueBatch();
+    // Watchers notified above may have written, and queued a batch already.
+    if (this.waiting.length > 0 && !this.batchQueued) this.queueBatch();
   }
 
   private async closeSyncHandle(): Promise<void> {
@@ -603,8 +608,8 @@ export class NedbStore implements Store {
       `writing ${this.file} failed, the store accepts no more writes: ${this.failure.message}`,
     );
     // Unacknowledged writes may or may not have reached the disk; their callers learn they failed.
-    const unacknowledged = [...this.batch, ...this.waiting];
-    this.batch = [];
+    const unacknowledged = [...[...this.inFlight].flat(), ...this.waiting];
+    this.inFlight.clear();
     this.waiting = [];
     for (const write of unacknowledged) write.reject(this.failedError());
   }

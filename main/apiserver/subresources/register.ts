@@ -64,12 +64,22 @@ export async function bindPod(
   podName: string,
   nodeName: string,
   annotations?: Record<string, string>,
+  /** The pod the binding was decided for (Binding.metadata.uid); a replaced pod is refused. */
+  uid?: string,
 ): Promise<KubeObject> {
   return registry.systemUpdate(
     podInfo,
     namespace,
     podName,
     (pod) => {
+      if (uid && pod.metadata.uid !== uid) {
+        throw conflict(
+          'pods',
+          '',
+          podName,
+          `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`,
+        );
+      }
       if (pod.metadata.deletionTimestamp) {
         throw conflict('pods', '', podName, 'pod is being deleted, cannot be assigned to a host');
       }
@@ -136,6 +146,7 @@ export function registerSubresources(deps: SubresourceDeps): void {
         podName,
         nodeName,
         isPlainObject(meta.annotations) ? (meta.annotations as Record<string, string>) : undefined,
+        typeof meta.uid === 'string' && meta.uid ? meta.uid : undefined,
       );
     }
     sendJson(res, 201, {

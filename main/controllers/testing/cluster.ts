@@ -21,7 +21,13 @@ export interface TestCluster {
 
 export async function startTestCluster(): Promise<TestCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-controllers-'));
-  const plane = new ControlPlane({ dataDir, apiPort: 0, apiPortExplicit: true });
+  // Only the components under test run: no controllers of the control plane's own.
+  const plane = new ControlPlane({
+    dataDir,
+    apiPort: 0,
+    apiPortExplicit: true,
+    controllers: false,
+  });
   await plane.start();
   const informers = new InformerFactory(plane.client('informers'));
   return {

@@ -1,0 +1,901 @@
+// Simulated nodes (what kwok does for Kubernetes): each one registers a Node, renews its Lease and
+// posts node status like kubelet, and "runs" the pods bound to it as status only — no containers.
+// Lets a laptop try scheduling, DaemonSets and drains across many nodes, and tests reach 10,000
+// pods without Docker. Pods are reconciled level-based (informer + work queue) as kubelet's pod
+// workers and status manager do; annotations steer what the simulated containers do.
+import { createHash } from 'node:crypto';
+import { StatusError } from '../../main/api/status.ts';
+import type { KubeObject } from '../../main/api/types.ts';
+import type { LocalClient } from '../../main/client/local-client.ts';
+import { Informer, objectKey, type InformerFactory } from '../../main/client/informer.ts';
+import { WorkQueue, type ReconcileResult } from '../../main/controllers/runtime/work-queue.ts';
+import { simulatedUsage, type SimulatedUsage } from './simulated-usage.ts';
+
+const NODES = { group: '', version: 'v1', resource: 'nodes' };
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
+const LEASE_NAMESPACE = 'kube-node-lease';
+
+/** The container exits this many seconds after it started. */
+export const SIMULATE_RUN_SECONDS = 'skiff.dev/simulate-run-seconds';
+/** Exit code of a container that exits (default 0). */
+export const SIMULATE_EXIT_CODE = 'skiff.dev/simulate-exit-code';
+/** "true": containers run but never become ready. */
+export const SIMULATE_NEVER_READY = 'skiff.dev/simulate-never-ready';
+
+export const KUBELET_VERSION = 'v1.35.0';
+
+export interface SimulatedNodesOptions {
+  client: LocalClient;
+  /** How many nodes start() registers: `<namePrefix>1` … `<namePrefix><count>`. */
+  count: number;
+  namePrefix?: string;
+  log?: (line: string) => void;
+  /** Shared informers; without them the component lists and watches pods itself. */
+  informers?: InformerFactory;
+  /** Where reported usage goes (default: the process-wide `simulatedUsage`). */
+  usage?: SimulatedUsage;
+  /** Lease renewal interval (kubelet: 10 s, a quarter of leaseDurationSeconds). */
+  leaseRenewIntervalMs?: number;
+  /** How often node status is computed (kubelet nodeStatusUpdateFrequency, 10 s). */
+  statusUpdateIntervalMs?: number;
+  /** Unchanged node status is still posted this often (kubelet nodeStatusReportFrequency, 5 min). */
+  statusReportIntervalMs?: number;
+  /** First crash-loop back-off (kubelet: 10 s, doubling to 5 min). */
+  restartBackoffMs?: number;
+  /** Node InternalIPs come from this /16 (default 10.255.0.0); pod IPs from podNetwork (/12). */
+  nodeNetwork?: string;
+  podNetwork?: string;
+}
+
+interface SimNode {
+  name: string;
+  index: number;
+  ip: string;
+  heartbeat: boolean;
+  lease?: KubeObject;
+  timers: NodeJS.Timeout[];
+  lastStatusReport: number;
+  busy: { lease: boolean; status: boolean };
+}
+
+interface Terminated {
+  exitCode: number;
+  reason: string;
+  startedAt: number;
+  finishedAt: number;
+  containerID: string;
+}
+
+interface ContainerRun {
+  name: string;
+  image: string;
+  startedAt: number;
+  containerID: string;
+  restartCount: number;
+  last?: Terminated;
+  /** In crash-loop back-off until then. */
+  waitingUntil?: number;
+  /** Exited for good (restartPolicy does not restart it, or the pod was killed). */
+  terminated?: Terminated;
+}
+
+interface PodRun {
+  uid: string;
+  nodeName: string;
+  ip: string;
+  allocatedIp: boolean;
+  startTime: number;
+  init: ContainerRun[];
+  containers: ContainerRun[];
+  /** Graceful deletion: containers are stopped at this time. */
+  killAt?: number;
+}
+
+type Obj = Record<string, unknown>;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** metav1.MicroTime, as Lease renewTime is serialized. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function goArch(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ao = a as Obj;
+  const bo = b as Obj;
+  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
+  for (const k of keys) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}
+
+function specOf(pod: KubeObject): Obj {
+  return (pod.spec ?? {}) as Obj;
+}
+
+function statusOf(pod: KubeObject): Obj {
+  return (pod.status ?? {}) as Obj;
+}
+
+function restartPolicyOf(pod: KubeObject): string {
+  const policy = specOf(pod).restartPolicy;
+  return typeof policy === 'string' ? policy : 'Always';
+}
+
+function containersOf(spec: Obj, field: 'containers' | 'initContainers'): Obj[] {
+  return Array.isArray(spec[field]) ? (spec[field] as Obj[]) : [];
+}
+
+function isTerminalPhase(phase: unknown): boolean {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Conditions kubelet owns; others (DisruptionTarget, readiness gates) are kept as they are. */
+interface DesiredCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+}
+
+/** Keeps lastTransitionTime unless the status changes, as kubelet's status manager does. */
+function mergeConditions(current: Obj[], desired: DesiredCondition[], now: number): Obj[] {
+  const out = current.map((c) => ({ ...c }));
+  for (const want of desired) {
+    const i = out.findIndex((c) => c.type === want.type);
+    const next: Obj = { type: want.type, status: want.status, lastProbeTime: null };
+    if (want.reason) next.reason = want.reason;
+    if (want.message) next.message = want.message;
+    if (i < 0) {
+      out.push({ ...next, lastTransitionTime: iso(now) });
+      continue;
+    }
+    next.lastTransitionTime =
+      out[i].status === want.status && out[i].lastTransitionTime
+        ? out[i].lastTransitionTime
+        : iso(now);
+    out[i] = next;
+  }
+  return out;
+}
+
+export class SimulatedNodes {
+  private readonly client: LocalClient;
+  private readonly prefix: string;
+  private readonly log: (line: string) => void;
+  private readonly usage: SimulatedUsage;
+  private readonly nodes = new Map<string, SimNode>();
+  private readonly runs = new Map<string, PodRun>();
+  private readonly usedIps = new Set<number>();
+  private nextIp = 1;
+  private readonly podBase: number;
+  private readonly podSize: number;
+  private readonly nodeBase: number;
+  private readonly queue: WorkQueue;
+  private readonly informer: Informer;
+  private readonly ownInformer: boolean;
+  private started = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: SimulatedNodesOptions) {
+    this.client = options.client;
+    this.prefix = options.namePrefix ?? 'skiff-sim-';
+    this.log = options.log ?? (() => undefined);
+    this.usage = options.usage ?? simulatedUsage;
+    this.podBase = ipToInt(options.podNetwork ?? '10.224.0.0');
+    this.podSize = 2 ** 20 - 2;
+    this.nodeBase = ipToInt(options.nodeNetwork ?? '10.255.0.0');
+    this.queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      (key, err) => this.log(`simulated nodes: pod ${key}: ${(err as Error).message}`),
+    );
+    this.ownInformer = !options.informers;
+    this.informer = options.informers?.for(PODS) ?? new Informer(this.client, PODS);
+  }
+
+  /** Names of the simulated nodes this component runs. */
+  get nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Registers `count` nodes, starts their heartbeats and starts running their pods. */
+  async start(): Promise<void> {
+    this.started = true;
+    this.informer.addHandlers({
+      add: (pod) => this.enqueue(pod),
+      update: (_old, pod) => this.enqueue(pod),
+      delete: (pod) => {
+        if (this.runs.has(objectKey(pod))) this.queue.add(objectKey(pod));
+      },
+    });
+    for (let i = 1; i <= this.options.count; i++) await this.addNode(`${this.prefix}${i}`);
+    if (this.ownInformer || !this.informer.hasSynced) this.informer.start();
+  }
+
+  /** Stops heartbeats and pod work; the Node objects stay (they turn NotReady, as a stopped kubelet's do). */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const node of this.nodes.values()) for (const t of node.timers) clearInterval(t);
+    if (this.ownInformer) this.informer.stop();
+    await this.queue.stop();
+    await Promise.all(this.inFlight);
+  }
+
+  /** Registers one more simulated node (the next free `<prefix>N` when no name is given). */
+  async addNode(name?: string): Promise<string> {
+    let nodeName = name;
+    if (!nodeName) {
+      let i = 1;
+      while (this.nodes.has(`${this.prefix}${i}`)) i++;
+      nodeName = `${this.prefix}${i}`;
+    }
+    if (this.nodes.has(nodeName)) return nodeName;
+    const used = new Set([...this.nodes.values()].map((n) => n.index));
+    let index = 1;
+    while (used.has(index)) index++;
+    const node: SimNode = {
+      name: nodeName,
+      index,
+      ip: intToIp(this.nodeBase + index),
+      heartbeat: true,
+      timers: [],
+      lastStatusReport: 0,
+      busy: { lease: false, status: false },
+    };
+    this.nodes.set(nodeName, node);
+    await this.register(node);
+    await this.renewLease(node);
+    const renew = setInterval(
+      () => this.track(this.renewLease(node)),
+      this.options.leaseRenewIntervalMs ?? 10_000,
+    );
+    const status = setInterval(
+      () => this.track(this.syncNodeStatus(node, false)),
+      this.options.statusUpdateIntervalMs ?? 10_000,
+    );
+    renew.unref();
+    status.unref();
+    node.timers.push(renew, status);
+    if (this.started) for (const pod of this.podsOn(nodeName)) this.queue.add(objectKey(pod));
+    return nodeName;
+  }
+
+  /** Stops simulating a node and deletes its Node and Lease; its pods are left to pod GC. */
+  async removeNode(name: string): Promise<void> {
+    const node = this.nodes.get(name);
+    if (!node) return;
+    for (const t of node.timers) clearInterval(t);
+    this.nodes.delete(name);
+    for (const [key, run] of this.runs) if (run.nodeName === name) this.forget(key);
+    for (const [ref, ns] of [
+      [LEASES, LEASE_NAMESPACE],
+      [NODES, ''],
+    ] as const) {
+      try {
+        await this.client.delete(ref, ns, name);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+  }
+
+  /** Off: the node stops renewing its lease and writing any status, like a partitioned kubelet. */
+  setHeartbeat(name: string, on: boolean): void {
+    const node = this.nodes.get(name);
+    if (!node || node.heartbeat === on) return;
+    node.heartbeat = on;
+    if (!on) return;
+    this.track(this.renewLease(node));
+    this.track(this.syncNodeStatus(node, false));
+    for (const pod of this.podsOn(name)) this.queue.add(objectKey(pod));
+  }
+
+  /** Heartbeats run in the background; stop() waits for the ones under way. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  private nodeObject(node: SimNode): KubeObject {
+    const arch = goArch();
+    return {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: node.name,
+        labels: {
+          'beta.kubernetes.io/arch': arch,
+          'beta.kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': arch,
+          'kubernetes.io/hostname': node.name,
+          'kubernetes.io/os': 'linux',
+          type: 'simulated',
+        },
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
+      },
+      spec: {},
+      status: this.nodeStatus(node, undefined, Date.now()),
+    };
+  }
+
+  private nodeStatus(node: SimNode, current: Obj | undefined, now: number): Obj {
+    const resources = { cpu: '8', 'ephemeral-storage': '100Gi', memory: '16Gi', pods: '110' };
+    const want: DesiredCondition[] = [
+      {
+        type: 'MemoryPressure',
+        status: 'False',
+        reason: 'KubeletHasSufficientMemory',
+        message: 'kubelet has sufficient memory available',
+      },
+      {
+        type: 'DiskPressure',
+        status: 'False',
+        reason: 'KubeletHasNoDiskPressure',
+        message: 'kubelet has no disk pressure',
+      },
+      {
+        type: 'PIDPressure',
+        status: 'False',
+        reason: 'KubeletHasSufficientPID',
+        message: 'kubelet has sufficient PID available',
+      },
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'kubelet is posting ready status',
+      },
+    ];
+    const existing = Array.isArray(current?.conditions) ? (current.conditions as Obj[]) : [];
+    const conditions = want.map((c) => {
+      const old = existing.find((e) => e.type === c.type);
+      return {
+        type: c.type,
+        status: c.status,
+        lastHeartbeatTime: iso(now),
+        lastTransitionTime:
+          old?.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : iso(now),
+        reason: c.reason,
+        message: c.message,
+      };
+    });
+    const id = sha(`skiff-simulated-node/${node.name}`);
+    const foreign = existing.filter((e) => !want.some((c) => c.type === e.type));
+    return {
+      ...current,
+      capacity: { ...resources },
+      allocatable: { ...resources },
+      conditions: [...foreign, ...conditions],
+      addresses: [
+        { type: 'InternalIP', address: node.ip },
+        { type: 'Hostname', address: node.name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: id.slice(0, 32),
+        systemUUID: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`,
+        bootID: id.slice(32, 64),
+        kernelVersion: 'simulated',
+        osImage: 'Skiff simulated node',
+        containerRuntimeVersion: 'simulated://1.0.0',
+        kubeletVersion: KUBELET_VERSION,
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: goArch(),
+      },
+    };
+  }
+
+  /** kubelet's registerWithAPIServer: create the Node, or take over the one that exists. */
+  private async register(node: SimNode): Promise<void> {
+    const desired = this.nodeObject(node);
+    try {
+      await this.client.create(NODES, '', desired);
+      node.lastStatusReport = Date.now();
+      return;
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+    }
+    const existing = this.client.get(NODES, '', node.name);
+    const labels = { ...existing.metadata.labels, ...desired.metadata.labels };
+    if (!deepEqual(labels, existing.metadata.labels)) {
+      const next = structuredClone(existing);
+      next.metadata.labels = labels;
+      await this.client.update(NODES, '', next);
+    }
+    await this.syncNodeStatus(node, true);
+  }
+
+  /** Posts node status when it changed, or every statusReportInterval with fresh heartbeats. */
+  private async syncNodeStatus(node: SimNode, force: boolean): Promise<void> {
+    if (!node.heartbeat || node.busy.status || !this.nodes.has(node.name)) return;
+    node.busy.status = true;
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = this.client.tryGet(NODES, '', node.name);
+        if (!current) return;
+        const now = Date.now();
+        const status = this.nodeStatus(node, current.status as Obj | undefined, now);
+        const strip = (s: unknown): Obj => {
+          const copy = structuredClone((s ?? {}) as Obj);
+          if (Array.isArray(copy.conditions))
+            for (const c of copy.conditions as Obj[]) delete c.lastHeartbeatTime;
+          return copy;
+        };
+        const changed = !deepEqual(strip(status), strip(current.status));
+        const due = now - node.lastStatusReport >= (this.options.statusReportIntervalMs ?? 300_000);
+        if (!force && !changed && !due) return;
+        try {
+          await this.client.updateStatus(NODES, '', { ...structuredClone(current), status });
+          node.lastStatusReport = now;
+          return;
+        } catch (err) {
+          if (!(err instanceof StatusError && err.code === 409)) throw err;
+        }
+      }
+    } catch (err) {
+      this.log(`simulated node ${node.name}: status: ${(err as Error).message}`);
+    } finally {
+      node.busy.status = false;
+    }
+  }
+
+  /** The node lease controller: renew coordination.k8s.io Lease kube-node-lease/<node>. */
+  private async renewLease(node: SimNode): Promise<void> {
+    if (!node.heartbeat || node.busy.lease || !this.nodes.has(node.name)) return;
+    node.busy.lease = true;
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const base = node.lease ?? this.client.tryGet(LEASES, LEASE_NAMESPACE, node.name);
+        const spec = {
+          ...(base?.spec as Obj | undefined),
+          holderIdentity: node.name,
+          leaseDurationSeconds: 40,
+          renewTime: microTime(Date.now()),
+        };
+        try {
+          if (!base) {
+            const owner = this.client.get(NODES, '', node.name);
+            node.lease = await this.client.create(LEASES, LEASE_NAMESPACE, {
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: {
+                name: node.name,
+                namespace: LEASE_NAMESPACE,
+                ownerReferences: [
+                  {
+                    apiVersion: 'v1',
+                    kind: 'Node',
+                    name: node.name,
+                    uid: owner.metadata.uid ?? '',
+                  },
+                ],
+              },
+              spec,
+            });
+          } else {
+            node.lease = await this.client.update(LEASES, LEASE_NAMESPACE, { ...base, spec });
+          }
+          return;
+        } catch (err) {
+          // A stale copy (409) or a lease someone removed (404): read it again and retry once.
+          if (!(err instanceof StatusError && (err.code === 409 || err.code === 404))) throw err;
+          node.lease = undefined;
+        }
+      }
+    } catch (err) {
+      this.log(`simulated node ${node.name}: lease: ${(err as Error).message}`);
+    } finally {
+      node.busy.lease = false;
+    }
+  }
+
+  // ---- pods --------------------------------------------------------------------------------
+
+  private enqueue(pod: KubeObject): void {
+    const nodeName = specOf(pod).nodeName;
+    const key = objectKey(pod);
+    if ((typeof nodeName === 'string' && this.nodes.has(nodeName)) || this.runs.has(key))
+      this.queue.add(key);
+  }
+
+  private podsOn(nodeName: string): KubeObject[] {
+    return this.informer.list().filter((p) => specOf(p).nodeName === nodeName);
+  }
+
+  private allocateIp(): string {
+    for (let tries = 0; tries < this.podSize; tries++) {
+      const offset = this.nextIp;
+      this.nextIp = (this.nextIp % this.podSize) + 1;
+      if (!this.usedIps.has(offset)) {
+        this.usedIps.add(offset);
+        return intToIp(this.podBase + offset);
+      }
+    }
+    throw new Error('simulated pod network is full');
+  }
+
+  private forget(key: string): void {
+    const run = this.runs.get(key);
+    if (!run) return;
+    if (run.allocatedIp) this.usedIps.delete(ipToInt(run.ip) - this.podBase);
+    this.runs.delete(key);
+    const slash = key.indexOf('/');
+    this.usage.delete(key.slice(0, slash), key.slice(slash + 1), run.uid);
+  }
+
+  private containerId(uid: string, name: string, restartCount: number): string {
+    return `simulated://${sha(`${uid}/${name}/${restartCount}`)}`;
+  }
+
+  /** Starts the pod's sandbox and containers, or adopts what an earlier run left in its status. */
+  private startRun(pod: KubeObject, nodeName: string, now: number): PodRun {
+    const spec = specOf(pod);
+    const status = statusOf(pod);
+    const uid = pod.metadata.uid ?? '';
+    const hostNetwork = spec.hostNetwork === true;
+    const node = this.nodes.get(nodeName)!;
+    const previousStatuses = Array.isArray(status.containerStatuses)
+      ? (status.containerStatuses as Obj[])
+      : [];
+    let ip: string;
+    let allocatedIp = false;
+    const adoptIp = typeof status.podIP === 'string' ? status.podIP : undefined;
+    const adoptOffset = adoptIp ? ipToInt(adoptIp) - this.podBase : -1;
+    if (hostNetwork) ip = node.ip;
+    else if (adoptOffset > 0 && adoptOffset <= this.podSize && !this.usedIps.has(adoptOffset)) {
+      this.usedIps.add(adoptOffset);
+      ip = adoptIp!;
+      allocatedIp = true;
+    } else {
+      ip = this.allocateIp();
+      allocatedIp = true;
+    }
+    const startTime = typeof status.startTime === 'string' ? Date.parse(status.startTime) : now;
+    const run = (c: Obj): ContainerRun => {
+      const name = String(c.name);
+      const old = previousStatuses.find((s) => s.name === name);
+      const running = (old?.state as Obj | undefined)?.running as Obj | undefined;
+      const restartCount = typeof old?.restartCount === 'number' ? old.restartCount : 0;
+      return {
+        name,
+        image: typeof c.image === 'string' ? c.image : '',
+        startedAt: typeof running?.startedAt === 'string' ? Date.parse(running.startedAt) : now,
+        containerID: this.containerId(uid, name, restartCount),
+        restartCount,
+      };
+    };
+    const init = containersOf(spec, 'initContainers').map((c) => {
+      const r = run(c);
+      r.terminated = {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: startTime,
+        finishedAt: startTime,
+        containerID: r.containerID,
+      };
+      return r;
+    });
+    return {
+      uid,
+      nodeName,
+      ip,
+      allocatedIp,
+      startTime,
+      init,
+      containers: containersOf(spec, 'containers').map(run),
+    };
+  }
+
+  /** Moves the simulated containers forward to `now`: exits, restarts and back-offs. */
+  private advance(pod: KubeObject, run: PodRun, now: number): void {
+    const annotations = pod.metadata.annotations ?? {};
+    const runSeconds = Number(annotations[SIMULATE_RUN_SECONDS]);
+    const exitCode = Number(annotations[SIMULATE_EXIT_CODE] ?? 0) || 0;
+    const policy = restartPolicyOf(pod);
+    const base = this.options.restartBackoffMs ?? 10_000;
+    for (const c of run.containers) {
+      for (let guard = 0; guard < 10_000 && !c.terminated; guard++) {
+        if (c.waitingUntil !== undefined) {
+          if (now < c.waitingUntil) break;
+          c.startedAt = c.waitingUntil;
+          c.waitingUntil = undefined;
+          c.containerID = this.containerId(run.uid, c.name, c.restartCount);
+          continue;
+        }
+        if (!Number.isFinite(runSeconds) || runSeconds < 0) break;
+        const exitAt = c.startedAt + runSeconds * 1000;
+        if (now < exitAt) break;
+        const ended: Terminated = {
+          exitCode,
+          reason: exitCode === 0 ? 'Completed' : 'Error',
+          startedAt: c.startedAt,
+          finishedAt: exitAt,
+          containerID: c.containerID,
+        };
+        const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+        if (!restart) {
+          c.terminated = ended;
+          break;
+        }
+        // kubelet restarts at once the first time, then backs off 10 s, 20 s, … up to 5 min.
+        c.restartCount++;
+        c.last = ended;
+        const delay = c.restartCount < 2 ? 0 : Math.min(base * 2 ** (c.restartCount - 2), 300_000);
+        c.waitingUntil = exitAt + Math.max(delay, 1);
+      }
+    }
+  }
+
+  /** When the simulated containers next change on their own, if ever. */
+  private nextChange(pod: KubeObject, run: PodRun): number | undefined {
+    const runSeconds = Number(pod.metadata.annotations?.[SIMULATE_RUN_SECONDS]);
+    let next: number | undefined;
+    for (const c of run.containers) {
+      if (c.terminated) continue;
+      const at =
+        c.waitingUntil ??
+        (Number.isFinite(runSeconds) && runSeconds >= 0
+          ? c.startedAt + runSeconds * 1000
+          : undefined);
+      if (at !== undefined) next = next === undefined ? at : Math.min(next, at);
+    }
+    return next;
+  }
+
+  private containerStatus(pod: KubeObject, run: PodRun, c: ContainerRun, neverReady: boolean): Obj {
+    const terminated = (t: Terminated) => ({
+      exitCode: t.exitCode,
+      reason: t.reason,
+      startedAt: iso(t.startedAt),
+      finishedAt: iso(t.finishedAt),
+      containerID: t.containerID,
+    });
+    let state: Obj;
+    let ready = false;
+    if (c.terminated) state = { terminated: terminated(c.terminated) };
+    else if (c.waitingUntil !== undefined) {
+      const backoff = Math.round((c.waitingUntil - (c.last?.finishedAt ?? 0)) / 1000);
+      state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${backoff}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${run.uid})`,
+        },
+      };
+    } else {
+      state = { running: { startedAt: iso(c.startedAt) } };
+      ready = !neverReady;
+    }
+    return {
+      name: c.name,
+      state,
+      lastState: c.last ? { terminated: terminated(c.last) } : {},
+      ready,
+      restartCount: c.restartCount,
+      image: c.image,
+      imageID: `${c.image.replace(/[:@].*$/, '')}@sha256:${sha(c.image)}`,
+      containerID:
+        c.terminated?.containerID ??
+        (c.waitingUntil ? c.last?.containerID : undefined) ??
+        c.containerID,
+      started: 'running' in state,
+    };
+  }
+
+  /** kubelet's getPhase. */
+  private phase(pod: KubeObject, run: PodRun, terminal: boolean): string {
+    const policy = restartPolicyOf(pod);
+    let running = 0;
+    let stopped = 0;
+    let succeeded = 0;
+    for (const c of run.containers) {
+      if (c.terminated) {
+        stopped++;
+        if (c.terminated.exitCode === 0) succeeded++;
+      } else if (c.waitingUntil !== undefined) stopped++;
+      else running++;
+    }
+    if (running > 0) return 'Running';
+    if (stopped === 0) return 'Pending';
+    if (!terminal && policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (!terminal && policy === 'OnFailure') return 'Running';
+    return 'Failed';
+  }
+
+  private desiredStatus(
+    pod: KubeObject,
+    run: PodRun,
+    hostIP: string,
+    now: number,
+    terminal: boolean,
+  ): Obj {
+    const current = statusOf(pod);
+    const neverReady = pod.metadata.annotations?.[SIMULATE_NEVER_READY] === 'true';
+    const containerStatuses = run.containers.map((c) =>
+      this.containerStatus(pod, run, c, neverReady),
+    );
+    const phase = this.phase(pod, run, terminal);
+    const done = isTerminalPhase(phase);
+    const unready = containerStatuses.filter((s) => !s.ready).map((s) => String(s.name));
+    const containersReady: DesiredCondition = done
+      ? { type: 'ContainersReady', status: 'False', reason: 'PodCompleted' }
+      : unready.length
+        ? {
+            type: 'ContainersReady',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: `containers with unready status: [${unready.join(' ')}]`,
+          }
+        : { type: 'ContainersReady', status: 'True' };
+    let ready: DesiredCondition = { ...containersReady, type: 'Ready' };
+    if (ready.status === 'True') {
+      const conditions = Array.isArray(current.conditions) ? (current.conditions as Obj[]) : [];
+      const gates = Array.isArray(specOf(pod).readinessGates)
+        ? (specOf(pod).readinessGates as Obj[])
+        : [];
+      for (const gate of gates) {
+        const found = conditions.find((c) => c.type === gate.conditionType);
+        if (found?.status === 'True') continue;
+        ready = {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ReadinessGatesNotReady',
+          message: found
+            ? `the status of pod readiness gate "${String(gate.conditionType)}" is not "True", but ${String(found.status)}`
+            : `corresponding condition of pod readiness gate "${String(gate.conditionType)}" does not exist.`,
+        };
+        break;
+      }
+    }
+    const conditions = mergeConditions(
+      Array.isArray(current.conditions) ? (current.conditions as Obj[]) : [],
+      [
+        { type: 'PodReadyToStartContainers', status: done ? 'False' : 'True' },
+        done
+          ? { type: 'Initialized', status: 'True', reason: 'PodCompleted' }
+          : { type: 'Initialized', status: 'True' },
+        ready,
+        containersReady,
+        { type: 'PodScheduled', status: 'True' },
+      ],
+      now,
+    );
+    const status: Obj = {
+      ...current,
+      phase,
+      conditions,
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
+      podIP: run.ip,
+      podIPs: [{ ip: run.ip }],
+      startTime: iso(run.startTime),
+      containerStatuses,
+    };
+    if (run.init.length)
+      status.initContainerStatuses = run.init.map((c) => this.containerStatus(pod, run, c, false));
+    return status;
+  }
+
+  private async writeStatus(pod: KubeObject, status: Obj): Promise<void> {
+    if (deepEqual(status, pod.status)) return;
+    try {
+      await this.client.updateStatus(PODS, pod.metadata.namespace ?? '', {
+        ...structuredClone(pod),
+        status,
+      });
+    } catch (err) {
+      // A newer version is on its way through the informer; that event reconciles again.
+      if (err instanceof StatusError && (err.code === 409 || err.code === 404)) return;
+      throw err;
+    }
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const pod = this.informer.getByKey(key);
+    const existing = this.runs.get(key);
+    if (!pod || (existing && existing.uid !== pod.metadata.uid)) this.forget(key);
+    if (!pod) return;
+    const nodeName = specOf(pod).nodeName;
+    const node = typeof nodeName === 'string' ? this.nodes.get(nodeName) : undefined;
+    if (!node) {
+      this.forget(key);
+      return;
+    }
+    // A partitioned kubelet writes nothing; setHeartbeat(on) brings every pod back here.
+    if (!node.heartbeat) return;
+    const namespace = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    let run = this.runs.get(key);
+    const now = Date.now();
+
+    if (pod.metadata.deletionTimestamp) {
+      if (!run && (isTerminalPhase(statusOf(pod).phase) || !statusOf(pod).containerStatuses)) {
+        await this.deleteNow(pod);
+        return;
+      }
+      if (!run) {
+        run = this.startRun(pod, node.name, now);
+        this.runs.set(key, run);
+      }
+      const grace = Math.min(pod.metadata.deletionGracePeriodSeconds ?? 0, 1);
+      run.killAt ??= now + grace * 1000;
+      if (now < run.killAt) return { requeueAfterMs: run.killAt - now };
+      this.advance(pod, run, run.killAt);
+      for (const c of run.containers) {
+        if (c.terminated) continue;
+        const startedAt = c.waitingUntil === undefined ? c.startedAt : run.killAt;
+        c.waitingUntil = undefined;
+        c.terminated = {
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt,
+          finishedAt: run.killAt,
+          containerID: c.containerID,
+        };
+      }
+      this.usage.delete(namespace, name, run.uid);
+      await this.writeStatus(pod, this.desiredStatus(pod, run, node.ip, now, true));
+      await this.deleteNow(pod);
+      return;
+    }
+
+    if (isTerminalPhase(statusOf(pod).phase) && !run) return;
+    if (!run) {
+      run = this.startRun(pod, node.name, now);
+      this.runs.set(key, run);
+    }
+    this.advance(pod, run, now);
+    const status = this.desiredStatus(pod, run, node.ip, now, false);
+    if (isTerminalPhase(status.phase)) this.usage.delete(namespace, name, run.uid);
+    else
+      this.usage.set(
+        { namespace, name, uid: run.uid, nodeName: node.name },
+        pod.metadata.annotations,
+        run.containers.map((c) => c.name),
+      );
+    await this.writeStatus(pod, status);
+    const next = this.nextChange(pod, run);
+    if (next !== undefined) return { requeueAfterMs: Math.max(next - Date.now(), 1) };
+  }
+
+  /** The last step of graceful deletion, as kubelet's status manager does: delete with grace 0. */
+  private async deleteNow(pod: KubeObject): Promise<void> {
+    try {
+      await this.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (err) {
+      if (err instanceof StatusError && (err.code === 404 || err.code === 409)) return;
+      throw err;
+    }
+  }
+}
