@@ -14,6 +14,8 @@ import {
   newReplicationControllerManager,
 } from './replicaset/replica-set-controller.ts';
 import { newDeploymentController } from './deployment/deployment-controller.ts';
+import { newStatefulSetController } from './statefulset/stateful-set-controller.ts';
+import { newDaemonSetController } from './daemonset/daemon-set-controller.ts';
 
 export interface ControllerOptions {
   /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
@@ -42,5 +44,7 @@ export function controllers(
     { name: 'replicaset-controller', create: newReplicaSetController },
     { name: 'replication-controller', create: newReplicationControllerManager },
     { name: 'deployment-controller', create: newDeploymentController },
+    { name: 'statefulset-controller', create: newStatefulSetController },
+    { name: 'daemonset-controller', create: newDaemonSetController },
   ];
 }

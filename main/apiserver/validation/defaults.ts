@@ -110,6 +110,9 @@ function defaultContainer(c: Obj): void {
   setIfEmptyString(c, 'terminationMessagePolicy', 'File');
   for (const port of objs(c.ports)) setIfEmptyString(port, 'protocol', 'TCP');
   for (const env of objs(c.env)) defaultFieldRef(obj(env.valueFrom)?.fieldRef);
+  // ResourceRequirements is a struct, not a pointer: kube-apiserver always serializes it, `{}` when
+  // empty (and templates hash the same whether or not a client sent it).
+  if (c.resources === undefined || c.resources === null) c.resources = {};
   const resources = obj(c.resources);
   if (resources) {
     defaultResourceList(resources.limits);
