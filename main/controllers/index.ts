@@ -16,6 +16,9 @@ import {
 import { newDeploymentController } from './deployment/deployment-controller.ts';
 import { newStatefulSetController } from './statefulset/stateful-set-controller.ts';
 import { newDaemonSetController } from './daemonset/daemon-set-controller.ts';
+import { newJobController } from './job/job-controller.ts';
+import { newCronJobController } from './cronjob/cronjob-controller.ts';
+import { newTtlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.ts';
 
 export interface ControllerOptions {
   /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
@@ -46,5 +49,8 @@ export function controllers(
     { name: 'deployment-controller', create: newDeploymentController },
     { name: 'statefulset-controller', create: newStatefulSetController },
     { name: 'daemonset-controller', create: newDaemonSetController },
+    { name: 'job-controller', create: newJobController },
+    { name: 'cronjob-controller', create: newCronJobController },
+    { name: 'ttl-after-finished-controller', create: newTtlAfterFinishedController },
   ];
 }
