@@ -311,7 +311,10 @@ describe('rolling update', () => {
     }
     expect(streamViolations, rsWatch.describe()).toEqual([]);
     expect(latest.size).toBe(2);
-    expect(observations).toBeGreaterThan(5);
+    // The poller must have watched the rollout; simulated pods are ready within milliseconds, so a
+    // fast machine may finish it in a handful of 50 ms polls (the RS stream above sees every step).
+    expect(observations).toBeGreaterThan(1);
+    expect(events).toBeGreaterThan(3);
     expect(sawNewImage).toBe(true);
 
     const final = live(await pods(ns));

@@ -10,6 +10,7 @@ import type { ObjectRegistry, WriteOptions } from '../apiserver/registry/rest.ts
 import type { ResourceCatalog } from '../apiserver/registry/catalog.ts';
 import { bootstrapRbacObjects } from '../apiserver/auth/rbac.ts';
 import { parseApiVersion } from '../apiserver/registry/resources.ts';
+import { DEFAULT_STORAGE_CLASS } from '../controllers/volume/persistent-volume-controller.ts';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -98,6 +99,8 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<void> {
         preemptionPolicy: 'PreemptLowerPriority',
       });
     }
+    // The default StorageClass: claims without a class are provisioned by it.
+    await ensure(input, structuredClone<KubeObject>(DEFAULT_STORAGE_CLASS));
     const rbac = bootstrapRbacObjects();
     for (const object of [...rbac.clusterRoles, ...rbac.clusterRoleBindings]) {
       await ensure(input, structuredClone<KubeObject>(object));

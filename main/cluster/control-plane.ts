@@ -34,6 +34,7 @@ import { ApiServer } from '../apiserver/server.ts';
 import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
 import { ServiceAllocator, serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
+import { defaultStorageClassAdmission } from '../controllers/volume/default-storage-class.ts';
 import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
 import { serviceAccountAdmission } from '../apiserver/admission/service-account.ts';
 import { createSemantics } from '../apiserver/semantics/semantics.ts';
@@ -127,6 +128,7 @@ export class ControlPlane {
         getObject(info('', 'ServiceAccount'), namespace, name),
       ),
       limitRanger((namespace) => listIn(info('', 'LimitRange'), namespace)),
+      defaultStorageClassAdmission(() => listIn(info('storage.k8s.io', 'StorageClass'))),
       serviceAllocation(allocator, (namespace, name) =>
         getObject(info('', 'Service'), namespace, name),
       ),

@@ -19,6 +19,9 @@ import { newDaemonSetController } from './daemonset/daemon-set-controller.ts';
 import { newJobController } from './job/job-controller.ts';
 import { newCronJobController } from './cronjob/cronjob-controller.ts';
 import { newTtlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.ts';
+import { newPersistentVolumeController } from './volume/persistent-volume-controller.ts';
+import { newResourceQuotaController } from './resourcequota/resource-quota-controller.ts';
+import { newDisruptionController } from './disruption/disruption-controller.ts';
 
 export interface ControllerOptions {
   /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
@@ -52,5 +55,8 @@ export function controllers(
     { name: 'job-controller', create: newJobController },
     { name: 'cronjob-controller', create: newCronJobController },
     { name: 'ttl-after-finished-controller', create: newTtlAfterFinishedController },
+    { name: 'persistentvolume-binder-controller', create: newPersistentVolumeController },
+    { name: 'resourcequota-controller', create: newResourceQuotaController },
+    { name: 'disruption-controller', create: newDisruptionController },
   ];
 }

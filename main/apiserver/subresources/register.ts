@@ -16,6 +16,7 @@ import { BUILTIN_RESOURCES } from '../registry/resources.ts';
 import { nowTimestamp } from '../registry/meta.ts';
 import type { ObjectGetter, ServiceAccountTokens } from '../auth/service-account-tokens.ts';
 import { InvalidTokenError } from '../auth/service-account-tokens.ts';
+import { admitEviction } from '../../controllers/disruption/eviction-policy.ts';
 import type { AuthorizationAttributes, AuthorizationDecision } from '../auth/rbac.ts';
 
 /** Node agents register here to serve a node's pod streams (log, exec, attach, portforward). */
@@ -46,6 +47,9 @@ export interface SubresourceDeps {
 }
 
 const podInfo = BUILTIN_RESOURCES.find((r) => r.group === '' && r.kind === 'Pod')!;
+const pdbInfo = BUILTIN_RESOURCES.find(
+  (r) => r.group === 'policy' && r.kind === 'PodDisruptionBudget',
+)!;
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   const value = decodeBody(await readBody(req), req.headers['content-type']);
@@ -168,11 +172,26 @@ export function registerSubresources(deps: SubresourceDeps): void {
       throw badRequest(`name in URL does not match name in Eviction object`);
     }
     const options = isPlainObject(eviction.deleteOptions) ? eviction.deleteOptions : {};
-    registry.get(podInfo, ctx.namespace, ctx.request.name);
+    const pod = registry.get(podInfo, ctx.namespace, ctx.request.name);
+    const dryRun =
+      dryRunParam(ctx.url.searchParams) ||
+      (Array.isArray(options.dryRun) && options.dryRun.includes('All'));
+    // Disruption budgets first: 429 when this eviction would break one, else one disruption is charged.
+    await admitEviction(
+      pod,
+      () => registry.listStored(pdbInfo, ctx.namespace).items,
+      (pdb) =>
+        registry.update(pdbInfo, ctx.namespace, pdb.metadata.name ?? '', pdb, {
+          dryRun: false,
+          fieldManager: 'kube-apiserver',
+          fieldValidation: 'Ignore',
+          user: ctx.user,
+          subresource: 'status',
+        }),
+      dryRun,
+    );
     await registry.delete(podInfo, ctx.namespace, ctx.request.name, {
-      dryRun:
-        dryRunParam(ctx.url.searchParams) ||
-        (Array.isArray(options.dryRun) && options.dryRun.includes('All')),
+      dryRun,
       gracePeriodSeconds:
         typeof options.gracePeriodSeconds === 'number' ? options.gracePeriodSeconds : undefined,
       user: ctx.user,
