@@ -6,6 +6,7 @@
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 import { StatusError } from '../api/status.ts';
+import { StoreError } from '../store/types.ts';
 import type { ObjectRegistry } from '../apiserver/registry/rest.ts';
 import type { ResourceCatalog } from '../apiserver/registry/catalog.ts';
 import type { ResourceInfo } from '../apiserver/registry/resources.ts';
@@ -75,12 +76,8 @@ export class LocalClient {
 
   /** Every object (in one namespace, or all when namespace is undefined) and the list's resourceVersion. */
   list(ref: ResourceRef, namespace?: string): ListResult {
-    const info = this.info(ref);
-    const { items, revision } = this.registry.listStored(info, namespace);
-    const versioned = items.map((item) =>
-      this.registry.get(info, item.metadata.namespace ?? '', item.metadata.name ?? ''),
-    );
-    return { items: versioned, resourceVersion: String(revision) };
+    const { items, revision } = this.registry.list(this.info(ref), namespace);
+    return { items, resourceVersion: String(revision) };
   }
 
   /** Events after resourceVersion; throws StatusError 410 Expired when it is too old. */
@@ -98,7 +95,7 @@ export class LocalClient {
         (type, object) => handler(type, object),
       );
     } catch (err) {
-      if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'Expired') {
+      if (err instanceof StoreError && err.kind === 'Expired') {
         throw new StatusError(410, 'Expired', `too old resource version: ${resourceVersion}`);
       }
       throw err;

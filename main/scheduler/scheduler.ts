@@ -254,9 +254,6 @@ export class Scheduler implements Controller {
 
   /** One scheduling cycle for the pod under key. */
   async scheduleOne(key: string): Promise<ReconcileResult> {
-    // Leave the informer callback first: the store acknowledges writes made from inside its own
-    // watch dispatch late or never (see the report to the lead), so never write synchronously there.
-    await new Promise((resolve) => setImmediate(resolve));
     const pod = this.pods.getByKey(key);
     if (!pod || !needsScheduling(pod)) {
       this.unschedulable.delete(key);

@@ -139,6 +139,12 @@ export class ObjectRegistry {
     );
   }
 
+  /** Objects in this resource's version, and the revision the list was taken at. */
+  list(info: ResourceInfo, namespace?: string): { items: KubeObject[]; revision: number } {
+    const { items, revision } = this.store.list(storagePrefix(info, namespace));
+    return { items: items.map((item) => this.semantics.toVersion(info, item)), revision };
+  }
+
   /** Objects in storage form (no version conversion), for internal readers. */
   listStored(info: ResourceInfo, namespace?: string): { items: KubeObject[]; revision: number } {
     return this.store.list(storagePrefix(info, namespace));

@@ -19,6 +19,7 @@ import {
   isPodReady,
   newControllerRef,
   podPhase,
+  ownerKeysForPod,
 } from '../replicaset/controller-utils.ts';
 import { scaledValue } from '../deployment/deployment-util.ts';
 import { syncRevisions, truncateHistory } from '../history/controller-history.ts';
@@ -223,16 +224,7 @@ export class DaemonSetController implements Controller {
   }
 
   private enqueueFor(pod: KubeObject): void {
-    const namespace = pod.metadata.namespace ?? '';
-    const ref = controllerRef(pod);
-    if (ref) {
-      if (ref.kind === 'DaemonSet') this.queue.add(`${namespace}/${ref.name}`);
-      return;
-    }
-    for (const ds of this.sets.list(namespace)) {
-      const selector = labelSelectorFromJson(specOf(ds).selector) ?? nothing();
-      if (selector.matches(pod.metadata.labels)) this.queue.add(objectKey(ds));
-    }
+    for (const key of ownerKeysForPod(pod, 'DaemonSet', this.sets)) this.queue.add(key);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {

@@ -6,6 +6,8 @@ import type { KubeObject, OwnerReference } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import type { LocalClient, ResourceRef } from '../../client/local-client.ts';
 import type { LabelSelector } from '../../apiserver/selectors/label-selector.ts';
+import { labelSelectorFromJson, nothing } from '../../apiserver/selectors/label-selector.ts';
+import { objectKey, type Informer } from '../../client/informer.ts';
 
 /** Expectations expire like kube's ExpectationsTimeout, so a lost watch event cannot wedge a controller. */
 const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
@@ -249,4 +251,22 @@ export function canonicalJson(value: unknown): string {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
+}
+
+/**
+ * The keys of the `kind` owners a pod event concerns (kube's getPodStatefulSets/getPodDaemonSets):
+ * its controller when it has one of that kind, else every owner in its namespace whose selector
+ * matches the orphan.
+ */
+export function ownerKeysForPod(pod: KubeObject, kind: string, owners: Informer): string[] {
+  const namespace = pod.metadata.namespace ?? '';
+  const ref = controllerRef(pod);
+  if (ref) return ref.kind === kind ? [`${namespace}/${ref.name}`] : [];
+  return owners
+    .list(namespace)
+    .filter((owner) => {
+      const spec = (owner.spec ?? {}) as { selector?: unknown };
+      return (labelSelectorFromJson(spec.selector) ?? nothing()).matches(pod.metadata.labels);
+    })
+    .map((owner) => objectKey(owner));
 }

@@ -42,7 +42,11 @@ export class WorkQueue {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    this.idle = this.drain().finally(() => (this.running = false));
+    // Like client-go's workers, reconcile never runs inside the informer handler that added the
+    // key: that handler may be inside another write's watch dispatch.
+    this.idle = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => (this.running = false));
   }
 
   private async drain(): Promise<void> {

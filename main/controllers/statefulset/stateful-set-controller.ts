@@ -17,6 +17,7 @@ import {
   isPodReady,
   newControllerRef,
   podPhase,
+  ownerKeysForPod,
 } from '../replicaset/controller-utils.ts';
 import { revisionTemplate, syncRevisions, truncateHistory } from '../history/controller-history.ts';
 
@@ -134,16 +135,7 @@ export class StatefulSetController implements Controller {
   }
 
   private enqueueFor(pod: KubeObject): void {
-    const namespace = pod.metadata.namespace ?? '';
-    const ref = controllerRef(pod);
-    if (ref) {
-      if (ref.kind === 'StatefulSet') this.queue.add(`${namespace}/${ref.name}`);
-      return;
-    }
-    for (const set of this.sets.list(namespace)) {
-      const selector = labelSelectorFromJson(specOf(set).selector) ?? nothing();
-      if (selector.matches(pod.metadata.labels)) this.queue.add(objectKey(set));
-    }
+    for (const key of ownerKeysForPod(pod, 'StatefulSet', this.sets)) this.queue.add(key);
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {
