@@ -21,7 +21,7 @@ import {
   podTargetRef,
   selects,
   serviceSpec,
-  servicesSelecting,
+  enqueueServicesAndPods,
   shouldPodBeInEndpoints,
 } from './pod-endpoints.ts';
 
@@ -162,18 +162,9 @@ export class EndpointsController implements Controller {
     this.services = this.context.informers.for(SERVICES);
     this.pods = this.context.informers.for(PODS);
     this.endpoints = this.context.informers.for(ENDPOINTS);
-    const enqueue = (object: KubeObject) => this.queue.add(objectKey(object));
-    this.services.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
-    const podChanged = (old: KubeObject | undefined, pod: KubeObject) => {
-      const services = this.services.list(pod.metadata.namespace ?? '');
-      for (const key of servicesSelecting(services, [old, pod])) this.queue.add(key);
-    };
-    this.pods.addHandlers({
-      add: (pod) => podChanged(undefined, pod),
-      update: (old, pod) => podChanged(old, pod),
-      delete: (pod) => podChanged(undefined, pod),
-    });
+    enqueueServicesAndPods(this.services, this.pods, (key) => this.queue.add(key));
     // Someone else's change to an Endpoints object we own is put right.
+    const enqueue = (object: KubeObject) => this.queue.add(objectKey(object));
     this.endpoints.addHandlers({ update: (_o, n) => enqueue(n), delete: enqueue });
   }
 

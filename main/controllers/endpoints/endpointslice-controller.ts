@@ -5,7 +5,7 @@
 import { StatusError } from '../../api/status.ts';
 import type { KubeObject, OwnerReference } from '../../api/types.ts';
 import type { Informer } from '../../client/informer.ts';
-import { objectKey, splitKey } from '../../client/informer.ts';
+import { splitKey } from '../../client/informer.ts';
 import type { ResourceRef } from '../../client/local-client.ts';
 import type { Controller, ControllerContext } from '../controller-manager.ts';
 import { WorkQueue, type ReconcileResult } from '../runtime/work-queue.ts';
@@ -24,6 +24,7 @@ import {
   podTargetRef,
   selects,
   serviceSpec,
+  enqueueServicesAndPods,
   servicesSelecting,
   shouldPodBeInEndpoints,
 } from './pod-endpoints.ts';
@@ -188,17 +189,7 @@ export class EndpointSliceController implements Controller {
     this.pods = this.context.informers.for(PODS);
     this.slices = this.context.informers.for(ENDPOINT_SLICES);
     this.nodes = this.context.informers.for(NODES);
-    const enqueue = (object: KubeObject) => this.queue.add(objectKey(object));
-    this.services.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
-    const podChanged = (old: KubeObject | undefined, pod: KubeObject) => {
-      const services = this.services.list(pod.metadata.namespace ?? '');
-      for (const key of servicesSelecting(services, [old, pod])) this.queue.add(key);
-    };
-    this.pods.addHandlers({
-      add: (pod) => podChanged(undefined, pod),
-      update: (old, pod) => podChanged(old, pod),
-      delete: (pod) => podChanged(undefined, pod),
-    });
+    enqueueServicesAndPods(this.services, this.pods, (key) => this.queue.add(key));
     // A managed slice changed or deleted by someone else is put right.
     const sliceChanged = (slice: KubeObject) => {
       const labels = slice.metadata.labels ?? {};

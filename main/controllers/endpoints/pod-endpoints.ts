@@ -3,6 +3,7 @@
 // its endpoints, its readiness, and the port a Service port resolves to on that pod.
 import type { KubeObject } from '../../api/types.ts';
 import type { ResourceRef } from '../../client/local-client.ts';
+import { objectKey, type Informer } from '../../client/informer.ts';
 
 export const SERVICES: ResourceRef = { group: '', version: 'v1', resource: 'services' };
 export const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods' };
@@ -162,6 +163,28 @@ export function servicesSelecting(
       keys.push(`${service.metadata.namespace}/${service.metadata.name}`);
   }
   return keys;
+}
+
+/**
+ * What both endpoint controllers watch: a Service change enqueues that Service, a pod change every
+ * managed Service selecting the pod (before or after the change).
+ */
+export function enqueueServicesAndPods(
+  services: Informer,
+  pods: Informer,
+  add: (key: string) => void,
+): void {
+  const enqueue = (service: KubeObject) => add(objectKey(service));
+  services.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue });
+  const podChanged = (old: KubeObject | undefined, pod: KubeObject) => {
+    for (const key of servicesSelecting(services.list(pod.metadata.namespace ?? ''), [old, pod]))
+      add(key);
+  };
+  pods.addHandlers({
+    add: (pod) => podChanged(undefined, pod),
+    update: (old, pod) => podChanged(old, pod),
+    delete: (pod) => podChanged(undefined, pod),
+  });
 }
 
 /** Deterministic JSON for comparing desired with current content. */
