@@ -85,10 +85,12 @@ function observe(ns: string, app: string, check: (snapshot: Map<string, Pod>) =>
     }
   })();
   return {
+    // One more look after the loop ends, so the last state is always checked.
     stop: async (): Promise<number> => {
       watching = false;
       await done;
-      return count;
+      check(byName(await pods(ns, app)));
+      return count + 1;
     },
   };
 }
