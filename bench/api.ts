@@ -5,61 +5,17 @@ import https from 'node:https';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { parse as parseYaml } from 'yaml';
+import {
+  type Client,
+  percentile,
+  report as reportAgainst,
+  request,
+  rssOf,
+  startSkiff,
+} from './support.ts';
 
-interface Client {
-  agent: https.Agent;
-  base: string;
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-interface Response {
-  status: number;
-  body: string;
-}
-
-function request(
-  client: Client,
-  method: string,
-  urlPath: string,
-  body?: unknown,
-): Promise<Response> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${client.base}${urlPath}`,
-      {
-        method,
-        agent: client.agent,
-        ca: client.ca,
-        cert: client.cert,
-        key: client.key,
-        headers: payload
-          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
+/** Every figure here is compared with the bare node:https server. */
 function report(
   name: string,
   value: number,
@@ -67,77 +23,13 @@ function report(
   baseline: number | undefined,
   target: string,
 ): void {
-  const ratio =
-    baseline === undefined
-      ? ''
-      : `  (${(value / baseline).toFixed(2)}x the bare node:https baseline of ${baseline.toFixed(2)} ${unit})`;
-  console.log(
-    `${name.padEnd(44)} ${value.toFixed(2).padStart(10)} ${unit}${ratio}  target: ${target}`,
+  reportAgainst(
+    name,
+    value,
+    unit,
+    baseline === undefined ? undefined : { label: 'bare node:https baseline', value: baseline },
+    target,
   );
-}
-
-async function startSkiff(
-  dataDir: string,
-): Promise<{ stop(): Promise<void>; client: Client; startMs: number; pid: number }> {
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'main/cli/skiff.ts',
-      'serve',
-      '--no-docker',
-      '--data-dir',
-      dataDir,
-      '--api-port',
-      '0',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('kubeconfig: ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`skiff exited with ${code}:\n${output}`)));
-  });
-  const kubeconfig = parseYaml(fs.readFileSync(path.join(dataDir, 'kubeconfig.yaml'), 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  const client: Client = {
-    agent: new https.Agent({ keepAlive: true, maxSockets: 128 }),
-    base: kubeconfig.clusters[0].cluster.server,
-    ca: decode(kubeconfig.clusters[0].cluster['certificate-authority-data']),
-    cert: decode(kubeconfig.users[0].user['client-certificate-data']),
-    key: decode(kubeconfig.users[0].user['client-key-data']),
-  };
-  // cold start = process spawn to the first OK from /readyz
-  for (;;) {
-    const res = await request(client, 'GET', '/readyz').catch(() => undefined);
-    if (res?.status === 200) break;
-  }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return {
-    stop,
-    client,
-    startMs: performance.now() - started,
-    pid: child.pid!,
-  };
 }
 
 /** The baseline: node:https with the same certificates, answering a stored ConfigMap-like JSON. */
@@ -225,12 +117,6 @@ async function getP99(
     times.push(performance.now() - t);
   }
   return percentile(times, 99);
-}
-
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 async function watchDelivery(client: Client, watchers: number, updates: number): Promise<number> {

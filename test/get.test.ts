@@ -66,7 +66,7 @@ const expectedHeaders: Record<string, string[]> = {
     'VOLUMEATTRIBUTESCLASS',
     'AGE',
   ],
-  resourcequotas: ['NAME', 'REQUEST', 'LIMIT', 'AGE'],
+  resourcequotas: ['NAME', 'AGE', 'REQUEST', 'LIMIT'],
   limitranges: ['NAME', 'CREATED AT'],
   'deployments.apps': ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
   'replicasets.apps': ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE'],

@@ -1,6 +1,6 @@
-// Jobs and CronJobs on a simulated cluster (`skiff serve --simulated-nodes 3`) driven by real
-// kubectl: completions/parallelism, backoffLimit, activeDeadlineSeconds, TTL-after-finished, Indexed
-// completion and the CronJob schedule — kube-controller-manager's job, cronjob and ttl controllers.
+// Jobs on a simulated cluster (`skiff serve --simulated-nodes 3`) driven by real kubectl:
+// completions/parallelism, backoffLimit, activeDeadlineSeconds, TTL-after-finished and Indexed
+// completion — kube-controller-manager's job and ttl controllers (CronJobs: cronjobs.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiff } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
@@ -238,57 +238,4 @@ describe('Job', () => {
     const job = await getJson<{ status?: { completedIndexes?: string } }>(jobPath(ns, 'idx'));
     expect(job.status?.completedIndexes).toBe('0-2');
   });
-});
-
-// ---- CronJob ----
-
-describe('CronJob (slow: waits for the next minute)', () => {
-  it('kubectl create cronjob with schedule "* * * * *" creates a Job within 70 s', async () => {
-    const ns = 'cronjob-minute';
-    await createObjects(skiff, namespace(ns));
-    expect(
-      await run([
-        'create',
-        'cronjob',
-        'tick',
-        `--image=${image}`,
-        '--schedule=* * * * *',
-        '-n',
-        ns,
-      ]),
-    ).toContain('cronjob.batch/tick created');
-    const name = await eventually(
-      'a Job of the CronJob',
-      async () => {
-        const jobs = await getJson<{
-          items: {
-            metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
-          }[];
-        }>(`/apis/batch/v1/namespaces/${ns}/jobs`);
-        const mine = jobs.items.find((j) =>
-          j.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === 'tick'),
-        );
-        return mine?.metadata.name ?? false;
-      },
-      70_000,
-      500,
-    );
-    // The Job name is the CronJob's name and the scheduled time in minutes since the epoch.
-    expect(name).toMatch(/^tick-\d{8}$/);
-    const lastSchedule = await eventually(
-      'status.lastScheduleTime',
-      async () =>
-        (await run([
-          'get',
-          'cronjob',
-          'tick',
-          '-n',
-          ns,
-          '-o',
-          'jsonpath={.status.lastScheduleTime}',
-        ])) || false,
-      10_000,
-    );
-    expect(Number(name.slice('tick-'.length)) * 60_000).toBe(Date.parse(lastSchedule));
-  }, 100_000);
 });

@@ -234,7 +234,12 @@ describe('SimulatedNodes', () => {
   });
 
   it('stops writing when the heartbeat is off and resumes when it is on', async () => {
-    nodes.setHeartbeat('skiff-sim-2', false);
+    await nodes.setHeartbeat('skiff-sim-2', false);
+    expect(
+      cluster.client.get(NODES, '', 'skiff-sim-2').metadata.annotations?.[
+        'skiff.dev/simulate-heartbeat'
+      ],
+    ).toBe('false');
     await new Promise((r) => setTimeout(r, 150));
     const frozen = (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-2').spec as Obj)
       .renewTime;
@@ -245,19 +250,168 @@ describe('SimulatedNodes', () => {
     ).toBe(frozen);
     expect(status(getPod('cut')).phase).toBe('Pending');
 
-    nodes.setHeartbeat('skiff-sim-2', true);
+    await nodes.setHeartbeat('skiff-sim-2', true);
+    expect(
+      cluster.client.get(NODES, '', 'skiff-sim-2').metadata.annotations?.[
+        'skiff.dev/simulate-heartbeat'
+      ],
+    ).toBeUndefined();
     await eventually(() => status(getPod('cut')).phase === 'Running', 3000, 'pod running');
     expect(
       (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-2').spec as Obj).renewTime,
     ).not.toBe(frozen);
   });
 
-  it('adds and removes nodes', async () => {
+  it('adds and removes nodes through the API', async () => {
     const name = await nodes.addNode();
     expect(name).toBe('skiff-sim-3');
-    expect(condition(cluster.client.get(NODES, '', name), 'Ready')?.status).toBe('True');
+    const node = cluster.client.get(NODES, '', name);
+    expect(node.metadata.annotations?.['skiff.dev/simulated']).toBe('true');
+    expect(condition(node, 'Ready')?.status).toBe('True');
+    expect((node.status as Obj).addresses).toContainEqual({
+      type: 'InternalIP',
+      address: '10.255.0.3',
+    });
+    expect(cluster.client.tryGet(LEASES, 'kube-node-lease', name)).toBeDefined();
     await nodes.removeNode(name);
+    expect(nodes.nodeNames).not.toContain(name);
     expect(cluster.client.tryGet(NODES, '', name)).toBeUndefined();
     expect(cluster.client.tryGet(LEASES, 'kube-node-lease', name)).toBeUndefined();
+  });
+
+  it('simulates a Node created with the annotation, keeping its capacity, labels and taints', async () => {
+    await cluster.client.create(NODES, '', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'big',
+        annotations: { 'skiff.dev/simulated': 'true' },
+        labels: { size: 'big', 'kubernetes.io/os': 'linux' },
+      },
+      spec: { taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }] },
+      status: { capacity: { cpu: '64', memory: '256Gi' } },
+    });
+    const node = await eventually(() => {
+      const n = cluster.client.get(NODES, '', 'big');
+      return condition(n, 'Ready')?.status === 'True' && n;
+    });
+    expect(nodes.nodeNames).toContain('big');
+    const s = node.status as Obj;
+    expect(s.capacity).toEqual({
+      cpu: '64',
+      memory: '256Gi',
+      pods: '110',
+      'ephemeral-storage': '100Gi',
+    });
+    expect(s.allocatable).toEqual(s.capacity);
+    expect(node.metadata.labels).toMatchObject({
+      size: 'big',
+      'kubernetes.io/hostname': 'big',
+      'kubernetes.io/os': 'linux',
+    });
+    expect((node.spec as Obj).taints).toEqual([
+      { key: 'dedicated', value: 'batch', effect: 'NoSchedule' },
+    ]);
+    // A fresh InternalIP, not one of the other simulated nodes'.
+    expect(s.addresses).toContainEqual({ type: 'InternalIP', address: '10.255.0.3' });
+    expect(cluster.client.get(LEASES, 'kube-node-lease', 'big').spec).toMatchObject({
+      holderIdentity: 'big',
+    });
+    await cluster.client.create(PODS, 'default', podManifest('on-big', 'big'));
+    const pod = await eventually(
+      () => status(getPod('on-big')).phase === 'Running' && getPod('on-big'),
+    );
+    expect(status(pod).hostIP).toBe('10.255.0.3');
+
+    // kubectl delete node: the simulation stops, the Lease goes, the pod is left as it is.
+    await cluster.client.delete(NODES, '', 'big');
+    await eventually(
+      () =>
+        !nodes.nodeNames.includes('big') &&
+        cluster.client.tryGet(LEASES, 'kube-node-lease', 'big') === undefined,
+      3000,
+      'node released',
+    );
+    expect(status(getPod('on-big')).phase).toBe('Running');
+  });
+
+  it('leaves Nodes without the annotation alone', async () => {
+    await cluster.client.create(NODES, '', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'real' },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(nodes.nodeNames).not.toContain('real');
+    expect(cluster.client.get(NODES, '', 'real').status).toBeUndefined();
+    expect(cluster.client.tryGet(LEASES, 'kube-node-lease', 'real')).toBeUndefined();
+  });
+
+  it('follows the heartbeat annotation set through the API', async () => {
+    await cluster.client.patch(NODES, '', 'skiff-sim-1', 'application/merge-patch+json', {
+      metadata: { annotations: { 'skiff.dev/simulate-heartbeat': 'false' } },
+    });
+    await eventually(() => {
+      const renewTime = (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-1').spec as Obj)
+        .renewTime;
+      return new Promise<boolean>((r) =>
+        setTimeout(
+          () =>
+            r(
+              (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-1').spec as Obj)
+                .renewTime === renewTime,
+            ),
+          300,
+        ),
+      );
+    });
+    await cluster.client.patch(NODES, '', 'skiff-sim-1', 'application/merge-patch+json', {
+      metadata: { annotations: { 'skiff.dev/simulate-heartbeat': 'true' } },
+    });
+    const frozen = (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-1').spec as Obj)
+      .renewTime;
+    await eventually(
+      () =>
+        (cluster.client.get(LEASES, 'kube-node-lease', 'skiff-sim-1').spec as Obj).renewTime !==
+        frozen,
+      3000,
+      'renewals resume',
+    );
+  });
+
+  it('adopts every annotated Node again after a restart', async () => {
+    await cluster.client.create(NODES, '', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'extra', annotations: { 'skiff.dev/simulated': 'true' } },
+      status: { capacity: { cpu: '32' } },
+    });
+    await eventually(
+      () =>
+        nodes.nodeNames.includes('extra') &&
+        condition(cluster.client.get(NODES, '', 'extra'), 'Ready')?.status === 'True',
+    );
+    const ip = (cluster.client.get(NODES, '', 'extra').status as Obj).addresses;
+    await cluster.client.create(PODS, 'default', podManifest('kept', 'extra'));
+    const podIP = await eventually(() => status(getPod('kept')).podIP as string | undefined);
+    await nodes.stop();
+
+    nodes = new SimulatedNodes({
+      client: cluster.plane.client('simulated-kubelet'),
+      count: 1,
+      usage,
+      leaseRenewIntervalMs: 100,
+      statusUpdateIntervalMs: 100,
+    });
+    await nodes.start();
+    await eventually(() => nodes.nodeNames.length === 3, 3000, 'adoption');
+    expect(nodes.nodeNames.sort()).toEqual(['extra', 'skiff-sim-1', 'skiff-sim-2']);
+    const extra = cluster.client.get(NODES, '', 'extra');
+    expect((extra.status as Obj).addresses).toEqual(ip);
+    expect(((extra.status as Obj).capacity as Obj).cpu).toBe('32');
+    // The pod keeps its IP, and the new instance runs it (here: finishes its graceful deletion).
+    expect(status(getPod('kept')).podIP).toBe(podIP);
+    await cluster.client.delete(PODS, 'default', 'kept');
+    await eventually(() => getPod('kept') === undefined, 5000, 'graceful deletion by the adopter');
   });
 });

@@ -1,8 +1,8 @@
-// Simulated nodes (what kwok does for Kubernetes): each one registers a Node, renews its Lease and
-// posts node status like kubelet, and "runs" the pods bound to it as status only — no containers.
-// Lets a laptop try scheduling, DaemonSets and drains across many nodes, and tests reach 10,000
-// pods without Docker. Pods are reconciled level-based (informer + work queue) as kubelet's pod
-// workers and status manager do; annotations steer what the simulated containers do.
+// Simulated nodes (what kwok does for Kubernetes): every Node annotated `skiff.dev/simulated: "true"`
+// — registered here for --simulated-nodes, or created by anyone through the API — gets a Lease that
+// is renewed and node status posted like kubelet, and the pods bound to it "run" as status only, no
+// containers. Nodes and pods are reconciled level-based (informers + work queues) as kubelet's node
+// status loop, pod workers and status manager do; annotations steer what the simulation does.
 import { createHash } from 'node:crypto';
 import { StatusError } from '../../main/api/status.ts';
 import type { KubeObject } from '../../main/api/types.ts';
@@ -16,6 +16,10 @@ const PODS = { group: '', version: 'v1', resource: 'pods' };
 const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 const LEASE_NAMESPACE = 'kube-node-lease';
 
+/** Node annotation: "true" makes this component simulate the node (like kwok's node selector). */
+export const SIMULATED_ANNOTATION = 'skiff.dev/simulated';
+/** Node annotation: "false" stops Lease renewals and status writes, like a partitioned kubelet. */
+export const SIMULATE_HEARTBEAT = 'skiff.dev/simulate-heartbeat';
 /** The container exits this many seconds after it started. */
 export const SIMULATE_RUN_SECONDS = 'skiff.dev/simulate-run-seconds';
 /** Exit code of a container that exits (default 0). */
@@ -25,13 +29,21 @@ export const SIMULATE_NEVER_READY = 'skiff.dev/simulate-never-ready';
 
 export const KUBELET_VERSION = 'v1.35.0';
 
+/** What a simulated node has when its Node does not say (status.capacity / allocatable). */
+export const DEFAULT_NODE_RESOURCES: Readonly<Record<string, string>> = {
+  cpu: '8',
+  'ephemeral-storage': '100Gi',
+  memory: '16Gi',
+  pods: '110',
+};
+
 export interface SimulatedNodesOptions {
   client: LocalClient;
-  /** How many nodes start() registers: `<namePrefix>1` … `<namePrefix><count>`. */
+  /** start() makes sure Nodes `<namePrefix>1` … `<namePrefix><count>` exist and are simulated. */
   count: number;
   namePrefix?: string;
   log?: (line: string) => void;
-  /** Shared informers; without them the component lists and watches pods itself. */
+  /** Shared informers; without them the component lists and watches nodes and pods itself. */
   informers?: InformerFactory;
   /** Where reported usage goes (default: the process-wide `simulatedUsage`). */
   usage?: SimulatedUsage;
@@ -48,15 +60,26 @@ export interface SimulatedNodesOptions {
   podNetwork?: string;
 }
 
+/** A Node this component simulates right now. */
 interface SimNode {
   name: string;
-  index: number;
+  /** The Node object it simulates; a Node recreated under the same name is a new SimNode. */
+  uid: string;
   ip: string;
   heartbeat: boolean;
+  /** Lease renewed and status posted once since it was taken on. */
+  registered: boolean;
   lease?: KubeObject;
   timers: NodeJS.Timeout[];
+  /** Its registration as the metrics source of this node (NodeMetrics, PodMetrics). */
+  metrics: { dispose(): void };
   lastStatusReport: number;
   busy: { lease: boolean; status: boolean };
+}
+
+/** True when the Node asks to be simulated. */
+export function isSimulatedNode(node: KubeObject): boolean {
+  return node.metadata.annotations?.[SIMULATED_ANNOTATION] === 'true';
 }
 
 interface Terminated {
@@ -184,6 +207,22 @@ function mergeConditions(current: Obj[], desired: DesiredCondition[], now: numbe
   return out;
 }
 
+/** The labels kubelet always sets on its Node (kubelet_node_status.go updateDefaultLabels). */
+function defaultLabels(name: string): Record<string, string> {
+  return {
+    'kubernetes.io/arch': goArch(),
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+  };
+}
+
+function internalIpOf(node: KubeObject): string | undefined {
+  const addresses = (node.status as Obj | undefined)?.addresses;
+  if (!Array.isArray(addresses)) return undefined;
+  const found = (addresses as Obj[]).find((a) => a.type === 'InternalIP');
+  return typeof found?.address === 'string' ? found.address : undefined;
+}
+
 export class SimulatedNodes {
   private readonly client: LocalClient;
   private readonly prefix: string;
@@ -192,15 +231,23 @@ export class SimulatedNodes {
   private readonly nodes = new Map<string, SimNode>();
   private readonly runs = new Map<string, PodRun>();
   private readonly usedIps = new Set<number>();
+  /** Node InternalIPs handed out, and to which node. */
+  private readonly nodeIps = new Map<string, string>();
   private nextIp = 1;
   private readonly podBase: number;
   private readonly podSize: number;
   private readonly nodeBase: number;
   private readonly queue: WorkQueue;
-  private readonly informer: Informer;
-  private readonly ownInformer: boolean;
+  private readonly nodeQueue: WorkQueue;
+  private readonly podInformer: Informer;
+  private readonly nodeInformer: Informer;
+  private readonly ownInformers: boolean;
   private started = false;
+  /** Log nodes taken on or let go, once the ones present at start are (not 100 lines at start). */
+  private announce = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Callers of start()/addNode()/… waiting for the node reconciler to reach some state. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: SimulatedNodesOptions) {
     this.client = options.client;
@@ -214,62 +261,251 @@ export class SimulatedNodes {
       (key) => this.reconcile(key),
       (key, err) => this.log(`simulated nodes: pod ${key}: ${(err as Error).message}`),
     );
-    this.ownInformer = !options.informers;
-    this.informer = options.informers?.for(PODS) ?? new Informer(this.client, PODS);
+    this.nodeQueue = new WorkQueue(
+      (name) => this.reconcileNode(name),
+      (name, err) => this.log(`simulated nodes: node ${name}: ${(err as Error).message}`),
+    );
+    this.ownInformers = !options.informers;
+    this.podInformer = options.informers?.for(PODS) ?? new Informer(this.client, PODS);
+    this.nodeInformer = options.informers?.for(NODES) ?? new Informer(this.client, NODES);
   }
 
-  /** Names of the simulated nodes this component runs. */
+  /** Names of the nodes this component simulates now. */
   get nodeNames(): string[] {
     return [...this.nodes.keys()];
   }
 
-  /** Registers `count` nodes, starts their heartbeats and starts running their pods. */
+  /**
+   * Starts simulating every annotated Node (adopting those an earlier run left in the store),
+   * makes sure `<prefix>1` … `<prefix><count>` exist, and resolves once those are simulated.
+   */
   async start(): Promise<void> {
     this.started = true;
-    this.informer.addHandlers({
+    this.nodeInformer.addHandlers({
+      add: (node) => this.nodeQueue.add(node.metadata.name ?? ''),
+      update: (_old, node) => this.nodeQueue.add(node.metadata.name ?? ''),
+      delete: (node) => this.nodeQueue.add(node.metadata.name ?? ''),
+    });
+    this.podInformer.addHandlers({
       add: (pod) => this.enqueue(pod),
       update: (_old, pod) => this.enqueue(pod),
       delete: (pod) => {
         if (this.runs.has(objectKey(pod))) this.queue.add(objectKey(pod));
       },
     });
-    for (let i = 1; i <= this.options.count; i++) await this.addNode(`${this.prefix}${i}`);
-    if (this.ownInformer || !this.informer.hasSynced) this.informer.start();
+    for (const informer of [this.nodeInformer, this.podInformer])
+      if (this.ownInformers || !informer.hasSynced) informer.start();
+    const names = Array.from({ length: this.options.count }, (_, i) => `${this.prefix}${i + 1}`);
+    for (const name of names) await this.ensureNode(name);
+    await this.waitUntil(
+      () => names.every((name) => this.nodes.get(name)?.registered),
+      `registering ${names.length} node(s)`,
+      30_000 + names.length * 100,
+    );
+    this.announce = true;
   }
 
   /** Stops heartbeats and pod work; the Node objects stay (they turn NotReady, as a stopped kubelet's do). */
   async stop(): Promise<void> {
     this.started = false;
     for (const node of this.nodes.values()) for (const t of node.timers) clearInterval(t);
-    if (this.ownInformer) this.informer.stop();
-    await this.queue.stop();
+    if (this.ownInformers) {
+      this.nodeInformer.stop();
+      this.podInformer.stop();
+    }
+    await Promise.all([this.queue.stop(), this.nodeQueue.stop()]);
     await Promise.all(this.inFlight);
+    // A node reconcile that was under way may have taken a node on meanwhile.
+    for (const node of this.nodes.values()) {
+      for (const t of node.timers) clearInterval(t);
+      node.metrics.dispose();
+    }
+    for (const waiter of this.waiters) waiter();
   }
 
-  /** Registers one more simulated node (the next free `<prefix>N` when no name is given). */
+  /**
+   * Creates a simulated Node through the API (the next free `<prefix>N` when no name is given),
+   * as `kubectl apply` of an annotated Node does, and resolves once it is simulated.
+   */
   async addNode(name?: string): Promise<string> {
     let nodeName = name;
     if (!nodeName) {
       let i = 1;
-      while (this.nodes.has(`${this.prefix}${i}`)) i++;
+      while (
+        this.nodes.has(`${this.prefix}${i}`) ||
+        this.client.tryGet(NODES, '', `${this.prefix}${i}`)
+      )
+        i++;
       nodeName = `${this.prefix}${i}`;
     }
-    if (this.nodes.has(nodeName)) return nodeName;
-    const used = new Set([...this.nodes.values()].map((n) => n.index));
-    let index = 1;
-    while (used.has(index)) index++;
+    await this.ensureNode(nodeName);
+    const target = nodeName;
+    await this.waitUntil(() => this.nodes.get(target)?.registered === true, `adding ${target}`);
+    return nodeName;
+  }
+
+  /** Deletes the Node through the API (`kubectl delete node`); resolves when its Lease is gone too. */
+  async removeNode(name: string): Promise<void> {
+    try {
+      await this.client.delete(NODES, '', name);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+    }
+    await this.waitUntil(
+      () => !this.nodes.has(name) && !this.client.tryGet(LEASES, LEASE_NAMESPACE, name),
+      `removing ${name}`,
+    );
+  }
+
+  /** Sets or clears the `skiff.dev/simulate-heartbeat: "false"` annotation and waits for it to apply. */
+  async setHeartbeat(name: string, on: boolean): Promise<void> {
+    await this.client.patch(NODES, '', name, 'application/merge-patch+json', {
+      metadata: { annotations: { [SIMULATE_HEARTBEAT]: on ? null : 'false' } },
+    });
+    await this.waitUntil(
+      () => this.nodes.get(name)?.heartbeat === on,
+      `turning the heartbeat of ${name} ${on ? 'on' : 'off'}`,
+    );
+  }
+
+  /** Heartbeats run in the background; stop() waits for the ones under way. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Resolves when `check` holds after some node reconcile (or at once); rejects after timeoutMs. */
+  private waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        if (err) reject(err);
+        else resolve();
+      };
+      const waiter = () => {
+        if (!this.started) done(new Error(`simulated nodes stopped before ${what}`));
+        else if (check()) done();
+      };
+      const timer = setTimeout(
+        () => done(new Error(`simulated nodes: ${what} did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.add(waiter);
+    });
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------
+
+  /** Creates the Node with the annotation (as kubelet registers), or annotates the one that exists. */
+  private async ensureNode(name: string): Promise<void> {
+    const existing = this.client.tryGet(NODES, '', name);
+    if (existing) {
+      if (!isSimulatedNode(existing))
+        await this.client.patch(NODES, '', name, 'application/merge-patch+json', {
+          metadata: { annotations: { [SIMULATED_ANNOTATION]: 'true' } },
+        });
+      return;
+    }
+    const ip = this.allocateNodeIp();
+    this.nodeIps.set(ip, name);
+    const arch = goArch();
+    const node: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          ...defaultLabels(name),
+          'beta.kubernetes.io/arch': arch,
+          'beta.kubernetes.io/os': 'linux',
+          type: 'simulated',
+        },
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', [SIMULATED_ANNOTATION]: 'true' },
+      },
+      spec: {},
+    };
+    node.status = this.nodeStatus(name, ip, undefined, Date.now());
+    try {
+      await this.client.create(NODES, '', node);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      await this.ensureNode(name);
+    }
+  }
+
+  /** The lowest free address of the node network not used by any Node. */
+  private allocateNodeIp(): string {
+    const taken = new Set(this.nodeIps.keys());
+    for (const node of this.nodeInformer.list()) {
+      const ip = internalIpOf(node);
+      if (ip) taken.add(ip);
+    }
+    for (let i = 1; i < 65_535; i++) {
+      const ip = intToIp(this.nodeBase + i);
+      if (!taken.has(ip)) return ip;
+    }
+    throw new Error('simulated node network is full');
+  }
+
+  /**
+   * One Node: simulate it when it carries the annotation, stop when it no longer does or is gone
+   * (a deleted Node's Lease goes with it), and follow its heartbeat annotation.
+   */
+  private async reconcileNode(name: string): Promise<ReconcileResult> {
+    if (!this.started) return;
+    try {
+      const object = this.nodeInformer.get('', name);
+      const wanted = object && isSimulatedNode(object) && !object.metadata.deletionTimestamp;
+      let node = this.nodes.get(name);
+      const sameNode = node !== undefined && node.uid === object?.metadata.uid;
+      if (node && (!wanted || !sameNode)) {
+        this.release(node);
+        // The Lease belongs to the Node (kube's garbage collector would remove it too).
+        if (!sameNode) await this.deleteLease(name);
+        node = undefined;
+      }
+      if (!object || !wanted) return;
+      if (!node) node = this.adopt(object);
+      const heartbeat = object.metadata.annotations?.[SIMULATE_HEARTBEAT] !== 'false';
+      const resumed = heartbeat && (!node.heartbeat || !node.registered);
+      node.heartbeat = heartbeat;
+      if (!node.registered) await this.addDefaultLabels(object);
+      if (resumed) {
+        await this.renewLease(node);
+        await this.syncNodeStatus(node, true);
+        node.registered = this.nodes.get(name) === node;
+        for (const pod of this.podsOn(name)) this.queue.add(objectKey(pod));
+      }
+    } finally {
+      this.notify();
+    }
+  }
+
+  /** Takes a Node on: its InternalIP (or a free one), and the heartbeat timers. */
+  private adopt(object: KubeObject): SimNode {
+    const name = object.metadata.name ?? '';
+    const given = internalIpOf(object);
+    const owner = given ? this.nodeIps.get(given) : undefined;
+    const ip = given && (owner === undefined || owner === name) ? given : this.allocateNodeIp();
+    this.nodeIps.set(ip, name);
     const node: SimNode = {
-      name: nodeName,
-      index,
-      ip: intToIp(this.nodeBase + index),
-      heartbeat: true,
+      name,
+      uid: object.metadata.uid ?? '',
+      ip,
+      heartbeat: false,
+      registered: false,
       timers: [],
+      metrics: this.usage.serveNode(name),
       lastStatusReport: 0,
       busy: { lease: false, status: false },
     };
-    this.nodes.set(nodeName, node);
-    await this.register(node);
-    await this.renewLease(node);
+    this.nodes.set(name, node);
     const renew = setInterval(
       () => this.track(this.renewLease(node)),
       this.options.leaseRenewIntervalMs ?? 10_000,
@@ -281,72 +517,53 @@ export class SimulatedNodes {
     renew.unref();
     status.unref();
     node.timers.push(renew, status);
-    if (this.started) for (const pod of this.podsOn(nodeName)) this.queue.add(objectKey(pod));
-    return nodeName;
+    if (this.announce) this.log(`simulated nodes: simulating node ${name}`);
+    return node;
   }
 
-  /** Stops simulating a node and deletes its Node and Lease; its pods are left to pod GC. */
-  async removeNode(name: string): Promise<void> {
-    const node = this.nodes.get(name);
-    if (!node) return;
+  /** Stops simulating a node; its pods' runs are forgotten (nothing runs them any more). */
+  private release(node: SimNode): void {
     for (const t of node.timers) clearInterval(t);
-    this.nodes.delete(name);
-    for (const [key, run] of this.runs) if (run.nodeName === name) this.forget(key);
-    for (const [ref, ns] of [
-      [LEASES, LEASE_NAMESPACE],
-      [NODES, ''],
-    ] as const) {
-      try {
-        await this.client.delete(ref, ns, name);
-      } catch (err) {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
-      }
+    node.metrics.dispose();
+    this.nodes.delete(node.name);
+    if (this.nodeIps.get(node.ip) === node.name) this.nodeIps.delete(node.ip);
+    for (const [key, run] of this.runs) if (run.nodeName === node.name) this.forget(key);
+    if (this.announce) this.log(`simulated nodes: stopped simulating node ${node.name}`);
+  }
+
+  private async deleteLease(name: string): Promise<void> {
+    try {
+      await this.client.delete(LEASES, LEASE_NAMESPACE, name);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
     }
   }
 
-  /** Off: the node stops renewing its lease and writing any status, like a partitioned kubelet. */
-  setHeartbeat(name: string, on: boolean): void {
-    const node = this.nodes.get(name);
-    if (!node || node.heartbeat === on) return;
-    node.heartbeat = on;
-    if (!on) return;
-    this.track(this.renewLease(node));
-    this.track(this.syncNodeStatus(node, false));
-    for (const pod of this.podsOn(name)) this.queue.add(objectKey(pod));
+  /** kubelet's default labels (updateDefaultLabels), added where the Node's manifest left them out. */
+  private async addDefaultLabels(object: KubeObject): Promise<void> {
+    const labels = object.metadata.labels ?? {};
+    const missing = Object.entries(defaultLabels(object.metadata.name ?? '')).filter(
+      ([key]) => labels[key] === undefined,
+    );
+    if (!missing.length) return;
+    const next = structuredClone(object);
+    next.metadata.labels = { ...labels, ...Object.fromEntries(missing) };
+    await this.client.update(NODES, '', next);
   }
 
-  /** Heartbeats run in the background; stop() waits for the ones under way. */
-  private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-  }
-
-  // ---- nodes -------------------------------------------------------------------------------
-
-  private nodeObject(node: SimNode): KubeObject {
-    const arch = goArch();
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: node.name,
-        labels: {
-          'beta.kubernetes.io/arch': arch,
-          'beta.kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': arch,
-          'kubernetes.io/hostname': node.name,
-          'kubernetes.io/os': 'linux',
-          type: 'simulated',
-        },
-        annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
-      },
-      spec: {},
-      status: this.nodeStatus(node, undefined, Date.now()),
-    };
-  }
-
-  private nodeStatus(node: SimNode, current: Obj | undefined, now: number): Obj {
-    const resources = { cpu: '8', 'ephemeral-storage': '100Gi', memory: '16Gi', pods: '110' };
+  /**
+   * The status kubelet posts. Capacity and allocatable the Node already has are kept (so a
+   * manifest can describe a bigger node); what it lacks comes from DEFAULT_NODE_RESOURCES.
+   */
+  private nodeStatus(name: string, ip: string, current: Obj | undefined, now: number): Obj {
+    const resources = (value: unknown): Record<string, unknown> =>
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : {};
+    const givenCapacity = resources(current?.capacity);
+    const givenAllocatable = resources(current?.allocatable);
+    const capacity = { ...DEFAULT_NODE_RESOURCES, ...givenAllocatable, ...givenCapacity };
+    const allocatable = { ...capacity, ...givenAllocatable };
     const want: DesiredCondition[] = [
       {
         type: 'MemoryPressure',
@@ -386,17 +603,21 @@ export class SimulatedNodes {
         message: c.message,
       };
     });
-    const id = sha(`skiff-simulated-node/${node.name}`);
+    const id = sha(`skiff-simulated-node/${name}`);
     const foreign = existing.filter((e) => !want.some((c) => c.type === e.type));
+    const addresses =
+      Array.isArray(current?.addresses) && current.addresses.length
+        ? current.addresses
+        : [
+            { type: 'InternalIP', address: ip },
+            { type: 'Hostname', address: name },
+          ];
     return {
       ...current,
-      capacity: { ...resources },
-      allocatable: { ...resources },
+      capacity,
+      allocatable,
       conditions: [...foreign, ...conditions],
-      addresses: [
-        { type: 'InternalIP', address: node.ip },
-        { type: 'Hostname', address: node.name },
-      ],
+      addresses,
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
         machineID: id.slice(0, 32),
@@ -413,36 +634,16 @@ export class SimulatedNodes {
     };
   }
 
-  /** kubelet's registerWithAPIServer: create the Node, or take over the one that exists. */
-  private async register(node: SimNode): Promise<void> {
-    const desired = this.nodeObject(node);
-    try {
-      await this.client.create(NODES, '', desired);
-      node.lastStatusReport = Date.now();
-      return;
-    } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
-    }
-    const existing = this.client.get(NODES, '', node.name);
-    const labels = { ...existing.metadata.labels, ...desired.metadata.labels };
-    if (!deepEqual(labels, existing.metadata.labels)) {
-      const next = structuredClone(existing);
-      next.metadata.labels = labels;
-      await this.client.update(NODES, '', next);
-    }
-    await this.syncNodeStatus(node, true);
-  }
-
   /** Posts node status when it changed, or every statusReportInterval with fresh heartbeats. */
   private async syncNodeStatus(node: SimNode, force: boolean): Promise<void> {
-    if (!node.heartbeat || node.busy.status || !this.nodes.has(node.name)) return;
+    if (!node.heartbeat || node.busy.status || this.nodes.get(node.name) !== node) return;
     node.busy.status = true;
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const current = this.client.tryGet(NODES, '', node.name);
-        if (!current) return;
+        if (!current || current.metadata.uid !== node.uid) return;
         const now = Date.now();
-        const status = this.nodeStatus(node, current.status as Obj | undefined, now);
+        const status = this.nodeStatus(node.name, node.ip, current.status as Obj | undefined, now);
         const strip = (s: unknown): Obj => {
           const copy = structuredClone((s ?? {}) as Obj);
           if (Array.isArray(copy.conditions))
@@ -469,7 +670,7 @@ export class SimulatedNodes {
 
   /** The node lease controller: renew coordination.k8s.io Lease kube-node-lease/<node>. */
   private async renewLease(node: SimNode): Promise<void> {
-    if (!node.heartbeat || node.busy.lease || !this.nodes.has(node.name)) return;
+    if (!node.heartbeat || node.busy.lease || this.nodes.get(node.name) !== node) return;
     node.busy.lease = true;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -482,7 +683,6 @@ export class SimulatedNodes {
         };
         try {
           if (!base) {
-            const owner = this.client.get(NODES, '', node.name);
             node.lease = await this.client.create(LEASES, LEASE_NAMESPACE, {
               apiVersion: 'coordination.k8s.io/v1',
               kind: 'Lease',
@@ -490,12 +690,7 @@ export class SimulatedNodes {
                 name: node.name,
                 namespace: LEASE_NAMESPACE,
                 ownerReferences: [
-                  {
-                    apiVersion: 'v1',
-                    kind: 'Node',
-                    name: node.name,
-                    uid: owner.metadata.uid ?? '',
-                  },
+                  { apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid },
                 ],
               },
               spec,
@@ -527,7 +722,7 @@ export class SimulatedNodes {
   }
 
   private podsOn(nodeName: string): KubeObject[] {
-    return this.informer.list().filter((p) => specOf(p).nodeName === nodeName);
+    return this.podInformer.list().filter((p) => specOf(p).nodeName === nodeName);
   }
 
   private allocateIp(): string {
@@ -819,7 +1014,7 @@ export class SimulatedNodes {
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {
-    const pod = this.informer.getByKey(key);
+    const pod = this.podInformer.getByKey(key);
     const existing = this.runs.get(key);
     if (!pod || (existing && existing.uid !== pod.metadata.uid)) this.forget(key);
     if (!pod) return;

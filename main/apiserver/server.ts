@@ -15,6 +15,8 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discover
 import type { ResourceCatalog } from './registry/catalog.ts';
 import type { ResourceHandler } from './handlers/resource.ts';
 import type { WatchHandle } from './handlers/watch.ts';
+import type { MetricsApi } from './metrics/metrics-api.ts';
+import { METRICS_GROUP } from './metrics/resource-metrics.ts';
 
 export const KUBERNETES_VERSION = {
   major: '1',
@@ -60,6 +62,8 @@ export interface ApiServerOptions {
   watches: Set<WatchHandle>;
   /** Extra health checks for /readyz (name → ok). */
   readyChecks?: Record<string, () => boolean>;
+  /** metrics.k8s.io, served in process where a real cluster aggregates metrics-server. */
+  metrics?: MetricsApi;
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
@@ -142,6 +146,8 @@ export class ApiServer {
         if (!decision.allowed) throw decision.error ?? forbidden(decision.message);
       }
       if (!info.isResourceRequest) return this.nonResource(method, url, req, res);
+      if (info.apiGroup === METRICS_GROUP && this.options.metrics)
+        return this.options.metrics.handle(info, url, req, res);
       await this.options.resources.handle(info, url, user, req, res);
     } catch (err) {
       sendError(res, err);
@@ -174,7 +180,13 @@ export class ApiServer {
     if (path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/'))
       return sendText(res, 200, 'ok');
     if (path === '/api') return sendJson(res, 200, apiVersions(`127.0.0.1:${this.port}`));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList(catalog));
+    const metrics = this.options.metrics;
+    if (path === '/apis') {
+      const groups = apiGroupList(catalog) as { groups: unknown[] };
+      return sendJson(res, 200, metrics ? metrics.addToGroupList(groups) : groups);
+    }
+    const metricsDiscovery = metrics?.discovery(path);
+    if (metricsDiscovery) return sendJson(res, 200, metricsDiscovery);
     const groupMatch = /^\/apis\/([^/]+)$/.exec(path);
     if (groupMatch) {
       const versions = catalog.groups().get(groupMatch[1]);

@@ -22,6 +22,9 @@ async function serve(argv: string[]): Promise<number> {
   }
   fs.mkdirSync(parsed.dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(parsed.dataDir);
+  // Whoever reads our output may go away (`skiff serve | head`, a parent that exited): losing the
+  // log must not bring the cluster down.
+  process.stdout.on('error', () => undefined);
   const plane = new ControlPlane({
     dataDir: parsed.dataDir,
     apiPort: parsed.apiPort,

@@ -41,6 +41,7 @@ import { createSemantics } from '../apiserver/semantics/semantics.ts';
 import { createViewDeps } from '../apiserver/semantics/view.ts';
 import { createOpenApiService } from '../apiserver/semantics/openapi-service.ts';
 import { registerSubresources } from '../apiserver/subresources/register.ts';
+import { MetricsApi, registryObjects } from '../apiserver/metrics/metrics-api.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { NamespaceController } from '../controllers/namespace/namespace-controller.ts';
 import { LocalClient } from '../client/local-client.ts';
@@ -202,6 +203,7 @@ export class ControlPlane {
         resources: handler,
         watches: this.watches,
         openapi,
+        metrics: new MetricsApi(registryObjects(registry)),
         authenticator: {
           authenticate: async (req: IncomingMessage) => {
             const socket = req.socket as TLSSocket;

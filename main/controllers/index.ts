@@ -22,6 +22,7 @@ import { newTtlAfterFinishedController } from './ttl-after-finished/ttl-after-fi
 import { newPersistentVolumeController } from './volume/persistent-volume-controller.ts';
 import { newResourceQuotaController } from './resourcequota/resource-quota-controller.ts';
 import { newDisruptionController } from './disruption/disruption-controller.ts';
+import { newHorizontalController } from './podautoscaler/horizontal-controller.ts';
 
 export interface ControllerOptions {
   /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
@@ -58,5 +59,6 @@ export function controllers(
     { name: 'persistentvolume-binder-controller', create: newPersistentVolumeController },
     { name: 'resourcequota-controller', create: newResourceQuotaController },
     { name: 'disruption-controller', create: newDisruptionController },
+    { name: 'horizontal-pod-autoscaler', create: newHorizontalController },
   ];
 }

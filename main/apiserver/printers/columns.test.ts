@@ -584,12 +584,12 @@ describe('core kinds', () => {
         used: { 'requests.cpu': '250m', 'limits.memory': '512Mi', pods: '3' },
       },
     };
-    expect(names('ResourceQuota', '')).toEqual(['Name', 'Request', 'Limit', 'Age']);
+    expect(names('ResourceQuota', '')).toEqual(['Name', 'Age', 'Request', 'Limit']);
     expect(cells('ResourceQuota', '', quota)).toEqual([
       'compute',
+      '5m',
       'pods: 3/10, requests.cpu: 250m/1, requests.memory: 0/1Gi',
       'limits.memory: 512Mi/2Gi',
-      '5m',
     ]);
   });
 

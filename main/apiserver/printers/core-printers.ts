@@ -486,8 +486,10 @@ export const persistentVolumeClaimPrinter: KindPrinter = {
 };
 
 export const resourceQuotaPrinter: KindPrinter = {
+  // kube lists Age second for quotas (printers.go resourceQuotaColumnDefinitions).
   columns: [
     nameColumn(),
+    ageColumn(),
     column(
       'Request',
       'string',
@@ -498,7 +500,6 @@ export const resourceQuotaPrinter: KindPrinter = {
       'string',
       'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
     ),
-    ageColumn(),
   ],
   row: (o, ctx) => {
     const hard = obj(o, 'status', 'hard') ?? {};
@@ -512,7 +513,7 @@ export const resourceQuotaPrinter: KindPrinter = {
         `${resource}: ${quantityString(used[resource] ?? '0')}/${quantityString(hard[resource])}`,
       );
     }
-    return { cells: [nameCell(o), requests.join(', '), limits.join(', '), ageCell(o, ctx)] };
+    return { cells: [nameCell(o), ageCell(o, ctx), requests.join(', '), limits.join(', ')] };
   },
 };
 

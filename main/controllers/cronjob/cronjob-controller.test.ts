@@ -215,6 +215,83 @@ describe('CronJobController', () => {
     await eventually(() => childJobs(cj).length === 1, 10_000, 'first deleted');
   });
 
+  it('reports a Job made from it by hand without counting it active (kubectl create job --from)', async () => {
+    const cj = await cluster.client.create(
+      CRON_JOBS,
+      NS,
+      cronJob('manual', { concurrencyPolicy: 'Forbid' }),
+    );
+    // What kubectl sends: the template, the instantiate annotation and a controller reference.
+    const template = (cj.spec as { jobTemplate: { spec: Record<string, unknown> } }).jobTemplate;
+    await cluster.client.create(JOBS, NS, {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'by-hand',
+        annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'CronJob',
+            name: 'manual',
+            uid: cj.metadata.uid ?? '',
+            controller: true,
+          },
+        ],
+      },
+      spec: template.spec,
+    });
+    await eventually(() => reasons().includes('UnexpectedJob'), 5000, 'UnexpectedJob');
+    const warning = cluster.client.list(EVENTS, NS).items.find((e) => e.reason === 'UnexpectedJob');
+    expect(warning?.message).toBe(
+      'Saw a job that the controller did not create or forgot: by-hand',
+    );
+    // Forbid does not hold back the schedule for a Job the controller does not track.
+    advance(60_000);
+    const scheduled = await eventually(
+      () => childJobs(cj).find((j) => j.metadata.name !== 'by-hand'),
+      10_000,
+      'scheduled job',
+    );
+    const status = await eventually(
+      () => {
+        const s = cluster.client.get(CRON_JOBS, NS, 'manual').status as {
+          active?: { name: string }[];
+        };
+        return s.active?.length ? s : undefined;
+      },
+      5000,
+      'status.active',
+    );
+    expect(status.active?.map((r) => r.name)).toEqual([scheduled.metadata.name]);
+  });
+
+  it('drops a Job deleted by someone else from status.active with a MissingJob event', async () => {
+    const cj = await cluster.client.create(CRON_JOBS, NS, cronJob('lost', {}));
+    advance(60_000);
+    const job = await eventually(() => childJobs(cj)[0], 10_000, 'job');
+    await eventually(
+      () =>
+        ((cluster.client.get(CRON_JOBS, NS, 'lost').status as { active?: unknown[] }).active ?? [])
+          .length === 1,
+      5000,
+      'status.active',
+    );
+    await cluster.client.delete(JOBS, NS, job.metadata.name ?? '', {
+      propagationPolicy: 'Background',
+    });
+    await eventually(
+      () =>
+        (cluster.client.get(CRON_JOBS, NS, 'lost').status as { active?: unknown[] }).active ===
+        undefined,
+      5000,
+      'active emptied',
+    );
+    await cron.flushEvents();
+    const missing = cluster.client.list(EVENTS, NS).items.find((e) => e.reason === 'MissingJob');
+    expect(missing?.message).toBe(`Active job went missing: ${job.metadata.name}`);
+  });
+
   it('does nothing while suspended', async () => {
     const cj = await cluster.client.create(CRON_JOBS, NS, cronJob('paused', { suspend: true }));
     advance(180_000);

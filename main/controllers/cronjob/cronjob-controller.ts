@@ -124,7 +124,24 @@ export class CronJobController implements Controller {
     for (const job of children) {
       const finished = finishedCondition(job);
       const listed = active.some((r) => r.uid === job.metadata.uid);
-      if (!finished && !listed) active = [...active, this.refTo(job)];
+      if (!finished && !listed) {
+        // The cache may predate our own status write: kube re-reads the CronJob before warning.
+        // A running Job we did not list (`kubectl create job --from=cronjob/…`) is only reported,
+        // never adopted into status.active, so concurrencyPolicy ignores it, as in kube.
+        const fresh = this.client.tryGet(CRON_JOBS, namespace, cj.metadata.name ?? '');
+        const freshActive = record(fresh?.status).active;
+        const ref = Array.isArray(freshActive)
+          ? (freshActive as ActiveRef[]).find((r) => r.uid === job.metadata.uid)
+          : undefined;
+        if (ref) active = [...active, ref];
+        else
+          this.recorder.event(
+            cj,
+            'Warning',
+            'UnexpectedJob',
+            `Saw a job that the controller did not create or forgot: ${job.metadata.name}`,
+          );
+      }
       if (finished && listed) {
         active = active.filter((r) => r.uid !== job.metadata.uid);
         this.recorder.event(
@@ -142,9 +159,12 @@ export class CronJobController implements Controller {
       }
     }
     // Jobs that vanished (deleted by someone) leave the active list, as in kube.
-    active = active.filter(
-      (r) => byUid.has(r.uid) || this.client.tryGet(JOBS, namespace, r.name ?? '') !== undefined,
-    );
+    active = active.filter((r) => {
+      if (byUid.has(r.uid) || this.client.tryGet(JOBS, namespace, r.name ?? '') !== undefined)
+        return true;
+      this.recorder.event(cj, 'Normal', 'MissingJob', `Active job went missing: ${r.name ?? ''}`);
+      return false;
+    });
     status.active = active.length ? active : undefined;
 
     let requeueAfterMs: number | undefined;

@@ -141,7 +141,7 @@ describe('NodeLifecycleController', () => {
       'pods ready',
     );
 
-    nodes.setHeartbeat('skiff-sim-1', false);
+    await nodes.setHeartbeat('skiff-sim-1', false);
     const silentAt = Date.now();
     const down = await eventually(
       () => condition(node('skiff-sim-1'), 'Ready')?.status === 'Unknown' && node('skiff-sim-1'),
@@ -200,7 +200,7 @@ describe('NodeLifecycleController', () => {
     ).toBe(true);
 
     // Back: Ready again, taints removed, and the kubelet finishes the eviction.
-    nodes.setHeartbeat('skiff-sim-1', true);
+    await nodes.setHeartbeat('skiff-sim-1', true);
     await eventually(
       () =>
         condition(node('skiff-sim-1'), 'Ready')?.status === 'True' &&
@@ -260,8 +260,8 @@ describe('NodeLifecycleController', () => {
       },
     ]);
     await eventually(() => condition(pod('only'), 'Ready')?.status === 'True', 5000, 'pod ready');
-    nodes.setHeartbeat('skiff-sim-1', false);
-    nodes.setHeartbeat('skiff-sim-2', false);
+    await nodes.setHeartbeat('skiff-sim-1', false);
+    await nodes.setHeartbeat('skiff-sim-2', false);
     await eventually(
       () =>
         ['skiff-sim-1', 'skiff-sim-2'].every(

@@ -9,6 +9,7 @@ import { objectKey, type Informer } from '../../client/informer.ts';
 import type { Controller, ControllerContext, ControllerFactory } from '../controller-manager.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { WorkQueue, type ReconcileResult } from '../runtime/work-queue.ts';
+import { PodGcController, type PodGcOptions } from './pod-gc-controller.ts';
 
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -35,7 +36,7 @@ const CONDITION_TAINT_KEYS = new Set(
 const KUBELET_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 
 export interface NodeLifecycleOptions {
-  /** How long a node may stay silent before it turns Unknown (--node-monitor-grace-period, 40 s). */
+  /** How long a node may stay silent before it turns Unknown (--node-monitor-grace-period: 50 s since kube 1.32). */
   nodeMonitorGracePeriodMs?: number;
   /** The same for a node that never posted Ready (--node-startup-grace-period, 60 s). */
   nodeStartupGracePeriodMs?: number;
@@ -167,7 +168,7 @@ export class NodeLifecycleController implements Controller {
     private readonly context: ControllerContext,
     options: NodeLifecycleOptions = {},
   ) {
-    this.grace = options.nodeMonitorGracePeriodMs ?? 40_000;
+    this.grace = options.nodeMonitorGracePeriodMs ?? 50_000;
     this.startupGrace = options.nodeStartupGracePeriodMs ?? 60_000;
     this.period = options.nodeMonitorPeriodMs ?? Math.min(5_000, Math.max(this.grace / 4, 50));
     this.nodes = context.informers.for(NODES);
@@ -524,7 +525,27 @@ export class NodeLifecycleController implements Controller {
   }
 }
 
-/** For the controller manager's list: `{ name: 'node-lifecycle-controller', create: nodeLifecycleController() }`. */
-export function nodeLifecycleController(options: NodeLifecycleOptions = {}): ControllerFactory {
-  return (context) => new NodeLifecycleController(context, options);
+/**
+ * For the controller manager's list: `{ name: 'node-lifecycle-controller', create:
+ * nodeLifecycleController() }`. It also runs the pod garbage collector (kube runs it as its own
+ * controller), which removes the pods of deleted nodes so their owners replace them.
+ */
+export function nodeLifecycleController(
+  options: NodeLifecycleOptions & { podGc?: PodGcOptions | false } = {},
+): ControllerFactory {
+  return (context) => {
+    const lifecycle = new NodeLifecycleController(context, options);
+    if (options.podGc === false) return lifecycle;
+    const podGc = new PodGcController(context, options.podGc);
+    return {
+      name: lifecycle.name,
+      start: () => {
+        lifecycle.start();
+        podGc.start();
+      },
+      stop: async () => {
+        await Promise.all([lifecycle.stop(), podGc.stop()]);
+      },
+    };
+  };
 }

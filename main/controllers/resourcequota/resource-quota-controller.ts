@@ -6,7 +6,7 @@ import { isPlainObject } from '../../api/types.ts';
 import { addQuantities, formatQuantity, ZERO_QUANTITY, type Quantity } from '../../api/quantity.ts';
 import { objectKey, splitKey, type Informer } from '../../client/informer.ts';
 import type { ResourceRef } from '../../client/local-client.ts';
-import { usageOf } from '../../apiserver/admission/resource-quota.ts';
+import { inScope, usageOf } from '../../apiserver/admission/resource-quota.ts';
 import { BUILTIN_RESOURCES, type ResourceInfo } from '../../apiserver/registry/resources.ts';
 import type { Controller, ControllerContext } from '../controller-manager.ts';
 import { WorkQueue, type ReconcileResult } from '../runtime/work-queue.ts';
@@ -68,85 +68,6 @@ export function resourceFor(name: string): ResourceInfo | undefined {
   if (legacy) return builtin('', legacy);
   if (name.startsWith('requests.') || name.startsWith('limits.')) return builtin('', 'pods');
   return undefined;
-}
-
-interface ScopeRequirement {
-  scopeName: string;
-  operator: string;
-  values: string[];
-}
-
-/** The quota's scopes (spec.scopes, spec.scopeSelector) as requirements. */
-function scopesOf(quota: KubeObject): ScopeRequirement[] {
-  const spec = isPlainObject(quota.spec) ? quota.spec : {};
-  const out: ScopeRequirement[] = [];
-  if (Array.isArray(spec.scopes))
-    for (const scope of spec.scopes)
-      if (typeof scope === 'string') out.push({ scopeName: scope, operator: 'Exists', values: [] });
-  const selector = isPlainObject(spec.scopeSelector) ? spec.scopeSelector : {};
-  if (Array.isArray(selector.matchExpressions))
-    for (const e of selector.matchExpressions) {
-      if (!isPlainObject(e) || typeof e.scopeName !== 'string') continue;
-      out.push({
-        scopeName: e.scopeName,
-        operator: typeof e.operator === 'string' ? e.operator : 'Exists',
-        values: Array.isArray(e.values)
-          ? e.values.filter((v): v is string => typeof v === 'string')
-          : [],
-      });
-    }
-  return out;
-}
-
-interface PodSpecShape {
-  activeDeadlineSeconds?: number | null;
-  priorityClassName?: string;
-  containers?: { resources?: { requests?: object; limits?: object } }[];
-  initContainers?: { resources?: { requests?: object; limits?: object } }[];
-}
-
-/** qos.GetPodQOS == BestEffort: no container requests or limits cpu or memory. */
-function isBestEffort(spec: PodSpecShape): boolean {
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-    for (const list of [c.resources?.requests, c.resources?.limits])
-      if (list && ('cpu' in list || 'memory' in list)) return false;
-  }
-  return true;
-}
-
-/** Whether a pod is in a scope (pkg/quota/v1/evaluator/core podMatchesScopeFunc). */
-function podMatchesScope(pod: KubeObject, scope: ScopeRequirement): boolean {
-  const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as PodSpecShape;
-  const terminating =
-    typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds >= 0;
-  switch (scope.scopeName) {
-    case 'Terminating':
-      return terminating;
-    case 'NotTerminating':
-      return !terminating;
-    case 'BestEffort':
-      return isBestEffort(spec);
-    case 'NotBestEffort':
-      return !isBestEffort(spec);
-    case 'PriorityClass': {
-      const name = spec.priorityClassName ?? '';
-      if (scope.operator === 'Exists') return name !== '';
-      if (scope.operator === 'DoesNotExist') return name === '';
-      if (scope.operator === 'In') return scope.values.includes(name);
-      if (scope.operator === 'NotIn') return !scope.values.includes(name);
-      return false;
-    }
-    default:
-      return false;
-  }
-}
-
-/** Whether an object is within the quota's scopes; only pods have scopes here. */
-export function inScope(quota: KubeObject, info: ResourceInfo, object: KubeObject): boolean {
-  const scopes = scopesOf(quota);
-  if (!scopes.length) return true;
-  if (!(info.group === '' && info.kind === 'Pod')) return false;
-  return scopes.every((scope) => podMatchesScope(object, scope));
 }
 
 /** status.used for hard limits, from the objects of each resource in the namespace. */

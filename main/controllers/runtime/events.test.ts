@@ -30,3 +30,29 @@ describe('EventRecorder', () => {
     expect(typeof repeated.lastTimestamp).toBe('string');
   });
 });
+
+describe('EventRecorder aggregation', () => {
+  let cluster: TestCluster;
+  beforeEach(async () => (cluster = await startTestCluster()));
+  afterEach(async () => cluster.stop());
+
+  it('folds the 10th and later distinct messages for one object and reason into a combined Event', async () => {
+    const recorder = new EventRecorder(cluster.client, 'replicaset-controller');
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'default', name: 'rs' };
+    for (let i = 0; i < 12; i++)
+      recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: pods "rs-${i}" is forbidden`);
+    recorder.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: rs-a');
+    await recorder.flush();
+    const events = cluster.client.list(EVENTS, 'default').items;
+    const failed = events.filter((e) => e.reason === 'FailedCreate');
+    // Nine single events, then one combined Event counting the other three.
+    expect(failed).toHaveLength(10);
+    const combined = failed.filter((e) => String(e.message).startsWith('(combined'));
+    expect(combined).toHaveLength(1);
+    expect(combined[0]).toMatchObject({
+      count: 3,
+      message: '(combined from similar events): Error creating: pods "rs-11" is forbidden',
+    });
+    expect(events.filter((e) => e.reason === 'SuccessfulCreate')).toHaveLength(1);
+  });
+});

@@ -1,6 +1,8 @@
 // An event recorder (client-go tools/record EventRecorder with its EventCorrelator): components
 // report what they did as core/v1 Events; a repeat of the same event bumps the count and
-// lastTimestamp of the Event already written instead of creating another one.
+// lastTimestamp of the Event already written instead of creating another one, and many similar
+// events (same object and reason, different messages) fold into one "(combined from similar
+// events)" Event, as client-go's EventAggregator does.
 import { StatusError } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
 import type { LocalClient } from '../../client/local-client.ts';
@@ -8,6 +10,10 @@ import type { LocalClient } from '../../client/local-client.ts';
 const EVENTS = { group: '', version: 'v1', resource: 'events' };
 /** The correlator's cache size in client-go (maxLruCacheEntries). */
 const MAX_CACHED = 4096;
+/** EventAggregator defaults: from the 10th distinct message within 10 minutes, combine. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+const COMBINED_PREFIX = '(combined from similar events): ';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -26,6 +32,12 @@ interface Recorded {
   namespace: string;
   name: string;
   count: number;
+}
+
+interface Similar {
+  /** Distinct messages seen, oldest first. */
+  messages: Set<string>;
+  lastMs: number;
 }
 
 /** Seconds-precision RFC 3339, as metav1.Time serializes. */
@@ -48,6 +60,7 @@ export function referenceTo(object: KubeObject, fieldPath?: string): EventTarget
 
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
+  private readonly similar = new Map<string, Similar>();
   private pending: Promise<void> = Promise.resolve();
   private sequence = 0;
 
@@ -83,7 +96,7 @@ export class EventRecorder {
   ): Promise<void> {
     // Events about cluster-scoped objects (Nodes) live in `default`, as in client-go.
     const namespace = ref.namespace || 'default';
-    const key = JSON.stringify([
+    const aggregateKey = JSON.stringify([
       this.component,
       this.host ?? '',
       ref.kind,
@@ -91,11 +104,14 @@ export class EventRecorder {
       ref.name,
       ref.uid ?? '',
       ref.apiVersion ?? '',
-      ref.fieldPath ?? '',
       type,
       reason,
-      message,
     ]);
+    let key = JSON.stringify([aggregateKey, ref.fieldPath ?? '', message]);
+    if (this.isSimilarToMany(aggregateKey, message)) {
+      key = aggregateKey;
+      message = COMBINED_PREFIX + message;
+    }
     const timestamp = now();
     const seen = this.recorded.get(key);
     if (seen) {
@@ -143,5 +159,26 @@ export class EventRecorder {
       const oldest = this.recorded.keys().next().value;
       if (oldest !== undefined) this.recorded.delete(oldest);
     }
+  }
+
+  /** EventAggregate: whether this message is one too many distinct ones for the same object and reason. */
+  private isSimilarToMany(aggregateKey: string, message: string): boolean {
+    const nowMs = Date.now();
+    let record = this.similar.get(aggregateKey);
+    if (!record || nowMs - record.lastMs > AGGREGATE_INTERVAL_MS)
+      record = { messages: new Set(), lastMs: nowMs };
+    record.messages.add(message);
+    record.lastMs = nowMs;
+    this.similar.delete(aggregateKey);
+    this.similar.set(aggregateKey, record);
+    if (this.similar.size > MAX_CACHED) {
+      const oldest = this.similar.keys().next().value;
+      if (oldest !== undefined) this.similar.delete(oldest);
+    }
+    if (record.messages.size < AGGREGATE_MAX_EVENTS) return false;
+    // Keep the set below the threshold, so every further message is combined too.
+    const first = record.messages.values().next().value;
+    if (first !== undefined) record.messages.delete(first);
+    return true;
   }
 }

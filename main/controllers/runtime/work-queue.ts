@@ -1,6 +1,13 @@
 // A work queue of object keys (client-go util/workqueue): a key is queued at most once, is never
 // processed by two workers at the same time, and failed or waiting keys come back after a delay
 // that grows per key (5 ms doubling, capped at 1000 s, as the default controller rate limiter).
+// Unlike client-go's, all controllers share one thread: a key that keeps changing (a ReplicaSet
+// whose 10,000 pods report status) waits after each reconcile as long as that reconcile took
+// (capped), so one busy object cannot take the whole process; cheap keys are not delayed.
+
+/** Reconciles shorter than this are not followed by a pause. */
+const MIN_COOLDOWN_MS = 5;
+const MAX_COOLDOWN_MS = 1000;
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
@@ -9,7 +16,9 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  /** Key → the time before which it is not reconciled again. */
+  private readonly coolingUntil = new Map<string, number>();
   private running = false;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
@@ -25,18 +34,31 @@ export class WorkQueue {
       this.dirty.add(key);
       return;
     }
+    const until = this.coolingUntil.get(key);
+    if (until !== undefined) {
+      const wait = until - performance.now();
+      if (wait > 0) return this.addAfter(key, wait);
+      this.coolingUntil.delete(key);
+    }
     this.queued.add(key);
     this.kick();
   }
 
+  /** Adds the key after ms; an earlier pending addAfter of the same key wins. */
   addAfter(key: string, ms: number): void {
-    if (this.stopped || this.timers.has(key)) return;
+    if (this.stopped) return;
+    const due = performance.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending) {
+      if (pending.due <= due) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, ms);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, due });
   }
 
   private kick(): void {
@@ -54,6 +76,7 @@ export class WorkQueue {
       const key = this.queued.values().next().value as string;
       this.queued.delete(key);
       this.processing.add(key);
+      const started = performance.now();
       try {
         const result = await this.reconcile(key);
         this.failures.delete(key);
@@ -65,7 +88,11 @@ export class WorkQueue {
         this.addAfter(key, Math.min(5 * 2 ** (count - 1), 1_000_000));
       } finally {
         this.processing.delete(key);
-        if (this.dirty.delete(key)) this.queued.add(key);
+        const took = performance.now() - started;
+        if (took >= MIN_COOLDOWN_MS)
+          this.coolingUntil.set(key, performance.now() + Math.min(took, MAX_COOLDOWN_MS));
+        else this.coolingUntil.delete(key);
+        if (this.dirty.delete(key)) this.add(key);
       }
     }
   }
@@ -73,9 +100,10 @@ export class WorkQueue {
   /** Stops taking work; resolves when the key in progress is done. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queued.clear();
+    this.coolingUntil.clear();
     await this.idle;
   }
 }
