@@ -3,7 +3,7 @@
 // `kubectl autoscale` scaling a Deployment up when its pods are busy and down when they idle.
 // The HPA controller syncs every 15 s as in kube, so each scaling step takes up to ~30 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, fails, getJson, headerOf, ok, tableOf } from './support/helpers.ts';
@@ -77,7 +77,7 @@ async function events(reason: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
+  skiff = await startSkiffWithNodes(3);
   await createObjects(skiff, namespace(NS));
 });
 

@@ -2,7 +2,7 @@
 // (ReplicaSets and pods go), foreground (the Deployment waits with the foregroundDeletion
 // finalizer until its dependents are gone), orphan (ReplicaSets stay, their ownerReferences removed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { ok } from './support/helpers.ts';
 
@@ -52,7 +52,7 @@ async function deployment(ns: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
 // Schedules run on the real clock, so every CronJob is created at once in beforeAll and the cases
 // watch the same two minute boundaries (about two and a half minutes for the whole suite).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, getJson, ok, sleep, tableOf } from './support/helpers.ts';
@@ -52,20 +52,7 @@ interface CronJob {
 let skiff: Skiff;
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = await run([
-        'get',
-        'nodes',
-        '-o',
-        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {end}',
-      ]);
-      return out.trim() === 'True True True';
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
   await createObjects(skiff, namespace(ns));
   // Every CronJob at once, so the cases share the real-time wait.
   ok(

@@ -2,7 +2,7 @@
 // sections, conditions and events kubectl prints from what the controllers, the scheduler and the
 // simulated kubelets write (kubectl's describe.go reads them; these checks compare with kube 1.35).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, getJson, ok } from './support/helpers.ts';
@@ -19,20 +19,7 @@ interface Pod {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = await kubectl([
-        'get',
-        'nodes',
-        '-o',
-        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {end}',
-      ]);
-      return out.trim() === 'True True True';
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
   await createObjects(skiff, namespace(ns));
   const deployment = {
     apiVersion: 'apps/v1',

@@ -3,7 +3,7 @@
 // deployed, and uninstall --wait leaves none of the release's objects or records behind.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { eventually, getJson, linesOf, ok } from './support/helpers.ts';
 import { fixturesDir } from './support/tools.ts';
@@ -27,22 +27,7 @@ interface Hook {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = ok(
-        await skiff.kubectl([
-          'get',
-          'nodes',
-          '-o',
-          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {end}',
-        ]),
-      );
-      return out.trim() === 'True True True';
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // completions/parallelism, backoffLimit, activeDeadlineSeconds, TTL-after-finished and Indexed
 // completion — kube-controller-manager's job and ttl controllers (CronJobs: cronjobs.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, ok, sleep } from './support/helpers.ts';
@@ -35,20 +35,7 @@ interface Pod {
 let skiff: Skiff;
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = await run([
-        'get',
-        'nodes',
-        '-o',
-        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {end}',
-      ]);
-      return out.trim() === 'True True True';
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // lifecycle controller: NotReady, unreachable taints, NoExecute eviction), cordon and drain with a
 // PodDisruptionBudget (eviction API, 429 and kubectl's retries), and the pod GC of deleted nodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, ok, sleep, tableOf } from './support/helpers.ts';
@@ -43,15 +43,7 @@ interface Node {
 let skiff: Skiff;
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const table = tableOf(await run(['get', 'nodes']));
-      return nodeNames.every((n) => table.some((r) => r.NAME === n && r.STATUS === 'Ready'));
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 // `kubectl describe quota`, and a Deployment beyond quota (the ReplicaSet's FailedCreate events and
 // ReplicaFailure condition).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, fails, getJson, ok, sleep } from './support/helpers.ts';
@@ -19,20 +19,7 @@ interface Condition {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = await kubectl([
-        'get',
-        'nodes',
-        '-o',
-        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {end}',
-      ]);
-      return out.trim() === 'True True True';
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 }, 60_000);
 
 afterAll(async () => {

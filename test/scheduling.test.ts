@@ -3,10 +3,10 @@
 // and tolerations, topology spread, and an unschedulable pod that fits once a big enough simulated
 // node is added through the API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
-import { eventually, ok, tableOf } from './support/helpers.ts';
+import { eventually, ok } from './support/helpers.ts';
 
 const nodeNames = ['skiff-sim-1', 'skiff-sim-2', 'skiff-sim-3'];
 const image = 'registry.local/skiff/web:1';
@@ -27,15 +27,7 @@ interface Pod {
 let skiff: Skiff;
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const table = tableOf(await run(['get', 'nodes']));
-      return nodeNames.every((n) => table.some((r) => r.NAME === n && r.STATUS === 'Ready'));
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {

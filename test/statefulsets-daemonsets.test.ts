@@ -2,7 +2,7 @@
 // real kubectl: ordered pod management, PVC templates, partitioned rollouts (kube-controller-manager's
 // statefulset and daemonset controllers) and taint-aware daemon placement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, ok, sleep } from './support/helpers.ts';
@@ -24,20 +24,7 @@ interface Pod {
 let skiff: Skiff;
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const out = await run([
-        'get',
-        'nodes',
-        '-o',
-        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
-      ]);
-      return nodeNames.every((n) => out.includes(`${n}=True`));
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {

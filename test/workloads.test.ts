@@ -2,7 +2,7 @@
 // Deployments and their rollouts, ReplicaSets, the scheduler, cordon, garbage collection and
 // Endpoints — what kube-controller-manager and kube-scheduler do for `kubectl rollout` and friends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSkiff } from './support/skiff.ts';
+import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
 import { createObjects, namespace } from './support/fixtures.ts';
 import { eventually, fails, ok, show, sleep } from './support/helpers.ts';
@@ -56,28 +56,7 @@ interface List<T> {
 }
 
 beforeAll(async () => {
-  skiff = await startSkiff({ args: ['--simulated-nodes', '3'] });
-  // The simulated nodes register and turn Ready on their own.
-  await eventually(
-    'three Ready simulated nodes',
-    async () => {
-      const nodes =
-        await apiJson<List<{ metadata: Meta; status?: { conditions?: Condition[] } }>>(
-          '/api/v1/nodes',
-        );
-      const ready = nodes.items.filter((n) =>
-        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
-      return (
-        ready.length === 3 &&
-        ready
-          .map((n) => n.metadata.name)
-          .sort()
-          .join() === nodeNames.join()
-      );
-    },
-    30_000,
-  );
+  skiff = await startSkiffWithNodes(3);
 });
 
 afterAll(async () => {
@@ -265,18 +244,21 @@ describe('rolling update', () => {
     let observations = 0;
     let sawNewImage = false;
     let watching = true;
+    const observe = async () => {
+      const [podList, rsList] = await Promise.all([pods(ns), replicaSets(ns)]);
+      observations += 1;
+      const alive = live(podList);
+      const available = alive.filter(isReady).length;
+      const specTotal = rsList.reduce((sum, rs) => sum + (rs.spec.replicas ?? 0), 0);
+      if (alive.some((p) => imageOf(p) === image2)) sawNewImage = true;
+      if (alive.length > 5)
+        violations.push(`${alive.length} pods (${alive.map((p) => p.metadata.name).join()})`);
+      if (specTotal > 5) violations.push(`ReplicaSets want ${specTotal} replicas`);
+      if (available < 3) violations.push(`only ${available} available pods`);
+    };
     const watcher = (async () => {
       while (watching) {
-        const [podList, rsList] = await Promise.all([pods(ns), replicaSets(ns)]);
-        observations += 1;
-        const alive = live(podList);
-        const available = alive.filter(isReady).length;
-        const specTotal = rsList.reduce((sum, rs) => sum + (rs.spec.replicas ?? 0), 0);
-        if (alive.some((p) => imageOf(p) === image2)) sawNewImage = true;
-        if (alive.length > 5)
-          violations.push(`${alive.length} pods (${alive.map((p) => p.metadata.name).join()})`);
-        if (specTotal > 5) violations.push(`ReplicaSets want ${specTotal} replicas`);
-        if (available < 3) violations.push(`only ${available} available pods`);
+        await observe();
         await sleep(50);
       }
     })();
@@ -295,6 +277,7 @@ describe('rolling update', () => {
       await watcher;
       await rsWatch.stop('SIGKILL');
     }
+    await observe(); // the state after the rollout, even if it finished between two polls
     expect(violations, `${observations} observations`).toEqual([]);
 
     const latest = new Map<string, ReplicaSet>();
@@ -460,15 +443,18 @@ describe('Recreate strategy', () => {
     let lastOld = -1;
     let firstNew = -1;
     let watching = true;
+    const observe = async () => {
+      const all = await pods(ns);
+      const images = new Set(all.map(imageOf));
+      if (images.has(image1) && images.has(image2))
+        violations.push(all.map((p) => `${p.metadata.name}=${imageOf(p)}`).join(' '));
+      observation += 1;
+      if (images.has(image1)) lastOld = observation;
+      if (images.has(image2) && firstNew < 0) firstNew = observation;
+    };
     const watcher = (async () => {
       while (watching) {
-        const all = await pods(ns);
-        const images = new Set(all.map(imageOf));
-        if (images.has(image1) && images.has(image2))
-          violations.push(all.map((p) => `${p.metadata.name}=${imageOf(p)}`).join(' '));
-        observation += 1;
-        if (images.has(image1)) lastOld = observation;
-        if (images.has(image2) && firstNew < 0) firstNew = observation;
+        await observe();
         await sleep(50);
       }
     })();
@@ -480,6 +466,8 @@ describe('Recreate strategy', () => {
       watching = false;
       await watcher;
     }
+    // One more look after the loop ends, so a rollout that finished between two polls is seen.
+    await observe();
     expect(violations).toEqual([]);
     expect(lastOld).toBeGreaterThan(0);
     expect(firstNew).toBeGreaterThan(lastOld);

@@ -187,3 +187,47 @@ export class Skiff {
 export function startSkiff(options: StartSkiffOptions = {}): Promise<Skiff> {
   return Skiff.start(options);
 }
+
+/**
+ * Starts `skiff serve --simulated-nodes N` and resolves once all N simulated nodes
+ * (skiff-sim-1 … skiff-sim-N) report Ready.
+ */
+export async function startSkiffWithNodes(
+  count = 3,
+  options: StartSkiffOptions = {},
+): Promise<Skiff> {
+  const skiff = await startSkiff({
+    ...options,
+    args: ['--simulated-nodes', String(count), ...(options.args ?? [])],
+  });
+  const wanted = Array.from({ length: count }, (_, i) => `skiff-sim-${i + 1}`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await skiff.api('/api/v1/nodes');
+    const ready = new Set(
+      res.status === 200
+        ? res
+            .json<NodeList>()
+            .items.filter((n) =>
+              n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+            )
+            .map((n) => n.metadata.name)
+        : [],
+    );
+    if (wanted.every((name) => ready.has(name))) return skiff;
+    if (Date.now() > deadline) {
+      await skiff.stop();
+      throw new Error(
+        `simulated nodes not Ready within 30 s: ${wanted.filter((n) => !ready.has(n)).join(', ')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface NodeList {
+  items: {
+    metadata: { name: string };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+}
