@@ -16,7 +16,7 @@ import { BUILTIN_RESOURCES } from '../registry/resources.ts';
 import { nowTimestamp } from '../registry/meta.ts';
 import type { ObjectGetter, ServiceAccountTokens } from '../auth/service-account-tokens.ts';
 import { InvalidTokenError } from '../auth/service-account-tokens.ts';
-import { admitEviction } from '../../controllers/disruption/eviction-policy.ts';
+import { admitEviction } from './eviction.ts';
 import type { AuthorizationAttributes, AuthorizationDecision } from '../auth/rbac.ts';
 
 /** Node agents register here to serve a node's pod streams (log, exec, attach, portforward). */

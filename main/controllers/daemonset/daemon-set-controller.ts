@@ -1,6 +1,7 @@
 // The DaemonSet controller (kube pkg/controller/daemon): one pod per eligible node, pinned there by
 // a required node affinity on metadata.name so the scheduler binds it; rolling updates bounded by
 // maxUnavailable/maxSurge; ControllerRevisions for `kubectl rollout history|undo`.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
@@ -16,7 +17,6 @@ import {
   claimObjects,
   controllerRef,
   isPodAvailable,
-  isPodReady,
   newControllerRef,
   podPhase,
   ownerKeysForPod,

@@ -1,3 +1,4 @@
+import { isPodReady } from '../../api/pod-conditions.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../api/types.ts';
 import { eventually, startTestCluster, type TestCluster } from '../testing/cluster.ts';
@@ -7,7 +8,7 @@ import {
   newReplicaSetController,
   type ReplicaSetController,
 } from '../replicaset/replica-set-controller.ts';
-import { controllerRef, isPodReady } from '../replicaset/controller-utils.ts';
+import { controllerRef } from '../replicaset/controller-utils.ts';
 import { emulateNode } from '../replicaset/pod-emulation.ts';
 import {
   DEPLOYMENTS,

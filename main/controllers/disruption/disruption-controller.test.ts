@@ -9,7 +9,7 @@ import {
   scaledValue,
 } from './disruption-controller.ts';
 import { StatusError } from '../../api/status.ts';
-import { admitEviction, evictionAllowed } from './eviction-policy.ts';
+import { admitEviction, evictionAllowed } from '../../apiserver/subresources/eviction.ts';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const REPLICA_SETS = { group: 'apps', version: 'v1', resource: 'replicasets' };

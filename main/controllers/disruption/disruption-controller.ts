@@ -1,6 +1,7 @@
 // The disruption controller (kube pkg/controller/disruption): keeps each PodDisruptionBudget's
 // status — expected, healthy and desired-healthy pods, disruptions allowed, the DisruptionAllowed
 // condition — current, and forgets evictions (disruptedPods) once seen or timed out.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { objectKey, splitKey, type Informer } from '../../client/informer.ts';
@@ -8,8 +9,8 @@ import type { ResourceRef } from '../../client/local-client.ts';
 import type { Controller, ControllerContext } from '../controller-manager.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { WorkQueue, type ReconcileResult } from '../runtime/work-queue.ts';
-import { canonicalJson, controllerRef, isPodReady } from '../replicaset/controller-utils.ts';
-import { budgetSelects, setAllowedCondition } from './eviction-policy.ts';
+import { canonicalJson, controllerRef } from '../replicaset/controller-utils.ts';
+import { budgetSelects, setAllowedCondition } from '../../apiserver/subresources/eviction.ts';
 
 export const POD_DISRUPTION_BUDGETS: ResourceRef = {
   group: 'policy',

@@ -1,6 +1,7 @@
 // The Endpoints controller (kube-controller-manager pkg/controller/endpoint): for every Service
 // with a selector, an Endpoints object of the same name listing the selected pods' IPs as ready
 // or not-ready addresses, with the Service's ports resolved on each pod.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import { StatusError } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
 import type { Informer } from '../../client/informer.ts';
@@ -14,7 +15,6 @@ import {
   canonical,
   findPort,
   isManagedService,
-  isPodReady,
   podHostname,
   podIps,
   podNodeName,

@@ -2,6 +2,7 @@
 // staging/src/k8s.io/endpointslice): for every Service with a selector, EndpointSlices owned by
 // the Service listing the selected pods with their ready/serving/terminating conditions, one
 // group of slices per resolved port set, at most 100 endpoints a slice.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import { StatusError } from '../../api/status.ts';
 import type { KubeObject, OwnerReference } from '../../api/types.ts';
 import type { Informer } from '../../client/informer.ts';
@@ -17,7 +18,6 @@ import {
   findPort,
   ipFamilyOf,
   isManagedService,
-  isPodReady,
   podHostname,
   podIps,
   podNodeName,

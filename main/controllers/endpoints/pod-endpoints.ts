@@ -69,11 +69,6 @@ export function selects(selector: Record<string, string> | undefined, pod: KubeO
   return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }
 
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = (pod as PodShape).status?.conditions ?? [];
-  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 /** The pod's IPs (status.podIPs, or status.podIP for older writers). */
 export function podIps(pod: KubeObject): string[] {
   const status = (pod as PodShape).status ?? {};

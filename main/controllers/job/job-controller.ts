@@ -3,6 +3,7 @@
 // backoffLimit, activeDeadlineSeconds or a podFailurePolicy FailJob rule, honours suspend, and
 // tracks finished pods with the batch.kubernetes.io/job-tracking finalizer and
 // status.uncountedTerminatedPods so no pod is counted twice or lost.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
 import { objectKey, splitKey, type Informer } from '../../client/informer.ts';
@@ -17,7 +18,6 @@ import {
   canonicalJson,
   claimObjects,
   controllerRef,
-  isPodReady,
   newControllerRef,
   podPhase,
   sortPodsForDeletion,

@@ -1,6 +1,7 @@
 // Helpers shared by the workload controllers (kube pkg/controller/controller_utils.go and
 // controller_ref_manager.go): controller expectations, pod readiness and availability, the
 // ActivePods deletion ordering, and claiming (adopting/releasing) objects by ownerReference.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import { StatusError } from '../../api/status.ts';
 import type { KubeObject, OwnerReference } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
@@ -72,11 +73,6 @@ export function podPhase(pod: KubeObject): string {
 
 function readyCondition(pod: KubeObject): PodCondition | undefined {
   return podStatus(pod).conditions?.find((c) => c.type === 'Ready');
-}
-
-/** podutil.IsPodReady. */
-export function isPodReady(pod: KubeObject): boolean {
-  return readyCondition(pod)?.status === 'True';
 }
 
 /** podutil.IsPodAvailable: ready for at least minReadySeconds. */

@@ -1,11 +1,12 @@
 // For tests while no kubelet runs: plays the node's part for a controller's pods by marking them
 // Running with Ready=True, the way a kubelet reports a started pod (kwok-style simulated node).
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
 import type { LocalClient } from '../../client/local-client.ts';
 import { PODS } from './replica-set-controller.ts';
-import { controllerRef, isPodReady, nowTime } from './controller-utils.ts';
+import { controllerRef, nowTime } from './controller-utils.ts';
 
 /** Marks one pod Running and Ready (no-op when it already is). */
 export async function markPodReady(client: LocalClient, pod: KubeObject): Promise<void> {

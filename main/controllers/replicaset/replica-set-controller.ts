@@ -1,6 +1,7 @@
 // The ReplicaSet and ReplicationController controllers (kube pkg/controller/replicaset): keep
 // spec.replicas pods from the template, adopt matching orphans, release pods that stop matching,
 // and report replicas/ready/available counts. One implementation serves both kinds.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
@@ -21,7 +22,6 @@ import {
   controllerRef,
   isPodActive,
   isPodAvailable,
-  isPodReady,
   newControllerRef,
   podPhase,
   nowTime,

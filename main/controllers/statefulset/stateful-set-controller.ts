@@ -1,6 +1,7 @@
 // The StatefulSet controller (kube pkg/controller/statefulset): pods <set>-0..N-1 with stable
 // identity and storage, created in order (OrderedReady) or all at once (Parallel), scaled down
 // from the highest ordinal, rolled from the highest ordinal down to the partition.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
@@ -14,7 +15,6 @@ import {
   claimObjects,
   controllerRef,
   isPodAvailable,
-  isPodReady,
   newControllerRef,
   podPhase,
   ownerKeysForPod,

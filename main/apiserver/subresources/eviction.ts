@@ -1,11 +1,11 @@
 // The PodDisruptionBudget check of the pods/eviction subresource (kube
 // pkg/registry/core/pod/storage/eviction.go): may this pod be evicted now, and if so which
 // budget's status must record the disruption. Pure: the caller reads the budgets and writes.
+import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
-import { labelSelectorFromJson } from '../../apiserver/selectors/label-selector.ts';
-import { isPodReady } from '../replicaset/controller-utils.ts';
+import { labelSelectorFromJson } from '../selectors/label-selector.ts';
 
 /** MaxDisruptedPodSize: evictions the controller has not confirmed yet, per budget. */
 export const MAX_DISRUPTED_POD_SIZE = 2000;
