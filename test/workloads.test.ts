@@ -860,6 +860,79 @@ describe('Endpoints', () => {
     const [, row] = out.split('\n');
     for (const ip of ips) expect(row).toContain(`${ip}:8080`);
   });
+
+  it('a not-ready pod is listed apart: notReadyAddresses, and ready=false in the EndpointSlice', async () => {
+    const ns = 'wl-endpoints';
+    const backend = (name: string, annotations: Record<string, string> = {}) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: ns, labels: { role: 'backend' }, annotations },
+      spec: { containers: [{ name: 'app', image: image1, ports: [{ containerPort: 9000 }] }] },
+    });
+    await apply(backend('serving'));
+    await apply(backend('warming-up', { 'skiff.dev/simulate-never-ready': 'true' }));
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'backend', namespace: ns },
+      spec: { selector: { role: 'backend' }, ports: [{ port: 80, targetPort: 9000 }] },
+    });
+    const ipOf = (name: string, ready: boolean) =>
+      eventually(
+        `${name} running with an IP`,
+        async () => {
+          const pod = await apiJson<Pod>(`/api/v1/namespaces/${ns}/pods/${name}`);
+          return pod.status?.phase === 'Running' && isReady(pod) === ready && pod.status.podIP;
+        },
+        20_000,
+      );
+    const readyIp = await ipOf('serving', true);
+    const notReadyIp = await ipOf('warming-up', false);
+
+    type Subset = { addresses?: { ip: string }[]; notReadyAddresses?: { ip: string }[] };
+    const subsets = await eventually(
+      'Endpoints with one ready and one not-ready address',
+      async () => {
+        const ep = await apiJson<{ subsets?: Subset[] }>(
+          `/api/v1/namespaces/${ns}/endpoints/backend`,
+        );
+        const all = ep.subsets ?? [];
+        const ready = all.flatMap((x) => x.addresses ?? []);
+        const notReady = all.flatMap((x) => x.notReadyAddresses ?? []);
+        return ready.length === 1 && notReady.length === 1 && all;
+      },
+      20_000,
+    );
+    expect(subsets.flatMap((x) => x.addresses ?? []).map((a) => a.ip)).toEqual([readyIp]);
+    expect(subsets.flatMap((x) => x.notReadyAddresses ?? []).map((a) => a.ip)).toEqual([
+      notReadyIp,
+    ]);
+
+    type Slice = {
+      addressType: string;
+      endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+      ports?: { port: number }[];
+    };
+    const slices = await eventually(
+      'an EndpointSlice with both endpoints',
+      async () => {
+        const list = await apiJson<{ items: Slice[] }>(
+          `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dbackend`,
+        );
+        return list.items.flatMap((x) => x.endpoints ?? []).length === 2 && list.items;
+      },
+      20_000,
+    );
+    const addresses = (ready: boolean) =>
+      slices
+        .flatMap((x) => x.endpoints ?? [])
+        .filter((e) => (e.conditions?.ready ?? false) === ready)
+        .flatMap((e) => e.addresses);
+    expect(addresses(true)).toEqual([readyIp]);
+    expect(addresses(false)).toEqual([notReadyIp]);
+    expect(slices.map((x) => x.addressType)).toEqual(['IPv4']);
+    expect(slices[0].ports?.[0].port).toBe(9000);
+  });
 });
 
 describe('cleanup', () => {
