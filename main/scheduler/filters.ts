@@ -48,6 +48,18 @@ const fail = (unresolvable: boolean, ...reasons: string[]): FilterStatus => ({
 
 /** Taints the node lifecycle controller puts on a node whose Ready condition is not True. */
 export function effectiveTaints(node: KubeObject): Taint[] {
+  // Informer objects are replaced, never changed, on update: the result can be kept per object.
+  let cached = effectiveTaintsMemo.get(node);
+  if (!cached) {
+    cached = computeEffectiveTaints(node);
+    effectiveTaintsMemo.set(node, cached);
+  }
+  return cached;
+}
+
+const effectiveTaintsMemo = new WeakMap<KubeObject, Taint[]>();
+
+function computeEffectiveTaints(node: KubeObject): Taint[] {
   const taints = nodeTaints(node);
   const conditions =
     (node.status as { conditions?: { type?: string; status?: string }[] } | undefined)
@@ -96,27 +108,42 @@ export function nodePorts(pod: KubeObject, info: NodeInfo): FilterStatus | undef
 
 /** NodeResourcesFit: pod count, then cpu, memory, ephemeral storage and extended resources. */
 export function resourcesFit(request: Resources, info: NodeInfo): FilterStatus | undefined {
-  const reasons: string[] = [];
-  let unresolvable = false;
-  if (info.pods.length + 1 > info.allowedPodNumber) reasons.push('Too many pods');
-  const check = (name: string, want: number, allocatable: number, used: number) => {
-    if (want > 0 && want > allocatable - used) {
-      reasons.push(`Insufficient ${name}`);
-      // No preemption can help a pod that asks for more than the whole node has.
-      if (want > allocatable) unresolvable = true;
-    }
-  };
-  check('cpu', request.milliCPU, info.allocatable.milliCPU, info.requested.milliCPU);
-  check('memory', request.memory, info.allocatable.memory, info.requested.memory);
-  check(
+  const status: FilterStatus = { reasons: [], unresolvable: false };
+  if (info.pods.length + 1 > info.allowedPodNumber) status.reasons.push('Too many pods');
+  const { allocatable, requested } = info;
+  checkResource(status, 'cpu', request.milliCPU, allocatable.milliCPU, requested.milliCPU);
+  checkResource(status, 'memory', request.memory, allocatable.memory, requested.memory);
+  checkResource(
+    status,
     'ephemeral-storage',
     request.ephemeralStorage,
-    info.allocatable.ephemeralStorage,
-    info.requested.ephemeralStorage,
+    allocatable.ephemeralStorage,
+    requested.ephemeralStorage,
   );
-  for (const [name, want] of Object.entries(request.scalar))
-    check(name, want, info.allocatable.scalar[name] ?? 0, info.requested.scalar[name] ?? 0);
-  return reasons.length ? { reasons, unresolvable } : undefined;
+  for (const name in request.scalar)
+    checkResource(
+      status,
+      name,
+      request.scalar[name],
+      allocatable.scalar[name] ?? 0,
+      requested.scalar[name] ?? 0,
+    );
+  return status.reasons.length ? status : undefined;
+}
+
+// A module-level function, not a closure per call: this runs for every node in every cycle.
+function checkResource(
+  status: FilterStatus,
+  name: string,
+  want: number,
+  allocatable: number,
+  used: number,
+): void {
+  if (want > 0 && want > allocatable - used) {
+    status.reasons.push(`Insufficient ${name}`);
+    // No preemption can help a pod that asks for more than the whole node has.
+    if (want > allocatable) status.unresolvable = true;
+  }
 }
 
 type PairCounts = Map<string, number>;
@@ -203,9 +230,11 @@ export function interPodAffinity(ctx: PodContext, info: NodeInfo): FilterStatus 
     if ((ctx.antiAffinityCounts.get(pairKey(t.topologyKey, labels[t.topologyKey])) ?? 0) > 0)
       return fail(false, REASON_ANTI_AFFINITY);
   }
-  for (const [key, value] of Object.entries(labels))
-    if ((ctx.existingAntiAffinityCounts.get(pairKey(key, value)) ?? 0) > 0)
-      return fail(false, REASON_EXISTING_ANTI_AFFINITY);
+  // Most pods meet no existing pod's anti-affinity: then no label of any node needs looking up.
+  if (ctx.existingAntiAffinityCounts.size > 0)
+    for (const key in labels)
+      if ((ctx.existingAntiAffinityCounts.get(pairKey(key, labels[key])) ?? 0) > 0)
+        return fail(false, REASON_EXISTING_ANTI_AFFINITY);
   return undefined;
 }
 

@@ -114,7 +114,7 @@ function addInto(target: Resources, other: Resources): void {
   target.milliCPU += other.milliCPU;
   target.memory += other.memory;
   target.ephemeralStorage += other.ephemeralStorage;
-  for (const [k, v] of Object.entries(other.scalar)) target.scalar[k] = (target.scalar[k] ?? 0) + v;
+  for (const k in other.scalar) target.scalar[k] = (target.scalar[k] ?? 0) + other.scalar[k];
 }
 
 function containerRequests(c: Container, nonZero: boolean): Resources {
@@ -211,10 +211,18 @@ function computeHostPorts(pod: KubeObject): HostPort[] {
 }
 
 export function nodeTaints(node: KubeObject): Taint[] {
-  return ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter(
-    (t) => typeof t?.key === 'string',
-  );
+  // Informer objects are replaced, never changed, on update: the list can be kept per object.
+  let cached = taintsMemo.get(node);
+  if (!cached) {
+    cached = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter(
+      (t) => typeof t?.key === 'string',
+    );
+    taintsMemo.set(node, cached);
+  }
+  return cached;
 }
+
+const taintsMemo = new WeakMap<KubeObject, Taint[]>();
 
 /** Whether a pod counts on a node: bound there and not finished (the scheduler's cache). */
 export function isActiveAssignedPod(pod: KubeObject): boolean {
@@ -223,30 +231,87 @@ export function isActiveAssignedPod(pod: KubeObject): boolean {
 }
 
 export function buildNodeInfo(node: KubeObject, pods: KubeObject[]): NodeInfo {
-  const status = (node.status ?? {}) as { allocatable?: Record<string, unknown> };
-  const allocatable = emptyResources();
-  addResourceList(allocatable, status.allocatable);
   const requested = emptyResources();
   const nonZeroRequested = emptyResources();
+  for (const pod of pods) addPodRequests(requested, nonZeroRequested, pod);
+  return assembleNodeInfo(node, pods, requested, nonZeroRequested);
+}
+
+/** Adds what the pod asks for to a node's sums (framework.NodeInfo.AddPod's resource part). */
+export function addPodRequests(
+  requested: Resources,
+  nonZeroRequested: Resources,
+  pod: KubeObject,
+): void {
+  addInto(requested, podRequests(pod));
+  addInto(nonZeroRequested, podRequests(pod, true));
+}
+
+/** True when the pod has pod affinity or anti-affinity terms. */
+export function hasPodAffinity(pod: KubeObject): boolean {
+  const affinity = podSpec(pod).affinity;
+  return !!affinity && !!(affinity.podAffinity || affinity.podAntiAffinity);
+}
+
+export function copyResources(r: Resources): Resources {
+  return { ...r, scalar: { ...r.scalar } };
+}
+
+/**
+ * A NodeInfo from the node, its pods and their summed requests. `scan` false says that no pod has
+ * host ports or pod (anti-)affinity, so the pods need not be looked at again.
+ */
+export function assembleNodeInfo(
+  node: KubeObject,
+  pods: KubeObject[],
+  requested: Resources,
+  nonZeroRequested: Resources,
+  scan = { ports: true, affinity: true },
+): NodeInfo {
   const usedPorts: HostPort[] = [];
   const podsWithAffinity: KubeObject[] = [];
-  for (const pod of pods) {
-    addInto(requested, podRequests(pod));
-    addInto(nonZeroRequested, podRequests(pod, true));
-    for (const port of podHostPorts(pod)) usedPorts.push(port);
-    const affinity = podSpec(pod).affinity;
-    if (affinity && (affinity.podAffinity || affinity.podAntiAffinity)) podsWithAffinity.push(pod);
+  if (scan.ports || scan.affinity) {
+    for (const pod of pods) {
+      if (scan.ports) for (const port of podHostPorts(pod)) usedPorts.push(port);
+      if (scan.affinity && hasPodAffinity(pod)) podsWithAffinity.push(pod);
+    }
   }
+  const { allocatable, allowedPodNumber } = nodeAllocatable(node);
   return {
     node,
     name: node.metadata.name ?? '',
     labels: node.metadata.labels ?? {},
     pods,
     allocatable,
-    allowedPodNumber: Number(quantityValue(quantityOrZero(status.allocatable?.pods))),
+    allowedPodNumber,
     requested,
     nonZeroRequested,
     usedPorts,
     podsWithAffinity,
   };
 }
+
+/** The node's allocatable resources and pod count, parsed once per node object (never changed). */
+function nodeAllocatable(node: KubeObject): { allocatable: Resources; allowedPodNumber: number } {
+  let cached = allocatableMemo.get(node);
+  if (!cached) {
+    const status = (node.status ?? {}) as { allocatable?: Record<string, unknown> };
+    const allocatable = emptyResources();
+    addResourceList(allocatable, status.allocatable);
+    cached = {
+      allocatable,
+      allowedPodNumber: Number(quantityValue(quantityOrZero(status.allocatable?.pods))),
+    };
+    allocatableMemo.set(node, cached);
+  }
+  // A copy, so that no NodeInfo's change can reach another.
+  return {
+    allocatable: copyResources(cached.allocatable),
+    allowedPodNumber: cached.allowedPodNumber,
+  };
+}
+
+const allocatableMemo = new WeakMap<
+  KubeObject,
+  { allocatable: Resources; allowedPodNumber: number }
+>();

@@ -200,6 +200,29 @@ describe('Scheduler', { timeout: 30_000 }, () => {
     expect(await bound('late')).toBe(freed);
   });
 
+  it('counts a pod that finished as gone, and places a waiting pod in its room', async () => {
+    for (let i = 0; i < 3; i++) {
+      await cluster.client.create(PODS, 'default', pod(`job-${i}`, { cpu: '1500m' }));
+      await bound(`job-${i}`);
+    }
+    await cluster.client.create(PODS, 'default', pod('next', { cpu: '1' }));
+    await eventually(() => scheduledCondition('next')?.status === 'False', 10_000, 'waiting');
+    // A status write that changes nothing for scheduling leaves it waiting.
+    const running = get('job-0');
+    await cluster.client.updateStatus(PODS, 'default', {
+      ...running,
+      status: { ...(running.status as object), phase: 'Running' },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(nodeOf('next')).toBeUndefined();
+    const finished = get('job-2');
+    await cluster.client.updateStatus(PODS, 'default', {
+      ...finished,
+      status: { ...(finished.status as object), phase: 'Succeeded' },
+    });
+    expect(await bound('next')).toBe(nodeOf('job-2'));
+  });
+
   it('keeps pods with required anti-affinity apart', async () => {
     const antiAffinity = {
       affinity: {

@@ -4,7 +4,8 @@
 // retry whenever nodes or bound pods change (and every 5 minutes, podMaxInUnschedulablePodsDuration).
 import { StatusError } from '../api/status.ts';
 import type { KubeObject } from '../api/types.ts';
-import { isPlainObject } from '../api/types.ts';
+import { isPlainObject, type JsonValue } from '../api/types.ts';
+import { jsonEqual } from '../apiserver/patch/json-value.ts';
 import {
   labelSelectorFromJson,
   type LabelSelector,
@@ -19,7 +20,8 @@ import type { BindFunction } from './binder.ts';
 import { NO_NODES_AVAILABLE, fitErrorMessage } from './fit-error.ts';
 import { preemptionStatuses } from './preemption.ts';
 import { preparePod, runFilters, type FilterStatus } from './filters.ts';
-import { buildNodeInfo, isActiveAssignedPod, podSpec, type NodeInfo } from './node-info.ts';
+import { SchedulerCache } from './cache.ts';
+import { isActiveAssignedPod, podSpec, type NodeInfo } from './node-info.ts';
 import { scoreNodes, selectHost } from './scores.ts';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -69,6 +71,11 @@ export function needsScheduling(pod: KubeObject): boolean {
   );
 }
 
+/** Equal decoded JSON, a missing value counting as {} (a structural walk: no strings built). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return jsonEqual((a ?? {}) as JsonValue, (b ?? {}) as JsonValue);
+}
+
 /** Node changes that can make a pod fit (kube's node update events the queue reacts to). */
 function nodeChangedForScheduling(a: KubeObject, b: KubeObject): boolean {
   const ready = (n: KubeObject) =>
@@ -76,12 +83,39 @@ function nodeChangedForScheduling(a: KubeObject, b: KubeObject): boolean {
       (c) => c.type === 'Ready',
     )?.status;
   return (
-    JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {}) ||
-    JSON.stringify(a.spec ?? {}) !== JSON.stringify(b.spec ?? {}) ||
-    JSON.stringify((a.status as { allocatable?: unknown } | undefined)?.allocatable ?? {}) !==
-      JSON.stringify((b.status as { allocatable?: unknown } | undefined)?.allocatable ?? {}) ||
+    !sameJson(a.metadata.labels, b.metadata.labels) ||
+    !sameJson(a.spec, b.spec) ||
+    !sameJson(
+      (a.status as { allocatable?: unknown } | undefined)?.allocatable,
+      (b.status as { allocatable?: unknown } | undefined)?.allocatable,
+    ) ||
     ready(a) !== ready(b)
   );
+}
+
+interface OwnerSelector {
+  raw: { matchLabels?: unknown; matchExpressions?: unknown };
+  selector: LabelSelector;
+}
+
+// Cached objects are replaced, never changed, on update: their parsed selectors can be kept.
+const ownerSelectors = new WeakMap<KubeObject, OwnerSelector | null>();
+
+/** The selector of a Service, ReplicationController, ReplicaSet or StatefulSet; null for none. */
+function ownerSelector(owner: KubeObject, kind: string): OwnerSelector | null {
+  let parsed = ownerSelectors.get(owner);
+  if (parsed !== undefined) return parsed;
+  const spec = (owner.spec ?? {}) as { selector?: unknown };
+  const raw =
+    kind === 'Service' || kind === 'ReplicationController'
+      ? isPlainObject(spec.selector) && Object.keys(spec.selector).length
+        ? { matchLabels: spec.selector }
+        : undefined
+      : spec.selector;
+  const selector = isPlainObject(raw) ? labelSelectorFromJson(raw) : undefined;
+  parsed = isPlainObject(raw) && selector && !selector.empty() ? { raw, selector } : null;
+  ownerSelectors.set(owner, parsed);
+  return parsed;
 }
 
 export class Scheduler implements Controller {
@@ -92,11 +126,10 @@ export class Scheduler implements Controller {
   private readonly namespaces: Informer;
   private readonly spreadOwners: { informer: Informer; kind: string }[];
   private readonly recorder: EventRecorder;
-  /** Pods bound by this scheduler whose binding the informer has not shown yet (kube's assumed pods). */
-  private readonly assumed = new Map<string, KubeObject>();
+  /** Each node's pods, from the informer and the pods this scheduler assumed (kube's cache). */
+  private readonly cache = new SchedulerCache();
   /** Keys of pods that fit nowhere in their last attempt. */
   private readonly unschedulable = new Set<string>();
-  private readonly nodeInfos = new Map<string, NodeInfo>();
   private readonly bindings = new Set<Promise<void>>();
   private readonly bind: BindFunction;
   private readonly random: () => number;
@@ -121,31 +154,32 @@ export class Scheduler implements Controller {
     this.random = options.random ?? Math.random;
     this.retryMs = options.retryIntervalMs ?? UNSCHEDULABLE_RETRY_MS;
     this.log = options.log;
-    this.queue = new WorkQueue(
-      (key) => this.scheduleOne(key),
-      (key, err) => this.log(`scheduler: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged('scheduler', this.log, (key) => this.scheduleOne(key));
   }
 
   start(): void {
     this.pods.addHandlers({
       add: (pod) => {
-        if (needsScheduling(pod)) this.queue.add(objectKey(pod));
+        const key = objectKey(pod);
+        this.cache.setPod(key, pod);
+        if (needsScheduling(pod)) this.queue.add(key);
       },
       update: (old, pod) => {
         const key = objectKey(pod);
-        if (podSpec(pod).nodeName) this.assumed.delete(key);
+        this.cache.setPod(key, pod);
         if (needsScheduling(pod)) {
           // A status write (ours included) is no reason to try again; a spec or label change is.
           if (
             !this.unschedulable.has(key) ||
-            JSON.stringify(old.spec) !== JSON.stringify(pod.spec) ||
-            JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(pod.metadata.labels ?? {})
+            !sameJson(old.spec, pod.spec) ||
+            !sameJson(old.metadata.labels, pod.metadata.labels)
           )
             this.queue.add(key);
           return;
         }
         this.unschedulable.delete(key);
+        // Nothing waits for room: no need to work out whether this change makes any.
+        if (this.unschedulable.size === 0) return;
         // A pod bound or finished changes what nodes hold; a bound pod's new labels or requests
         // may change affinity and spreading. Its status updates change nothing for scheduling.
         const wasActive = isActiveAssignedPod(old);
@@ -153,15 +187,13 @@ export class Scheduler implements Controller {
         if (
           wasActive !== isActive ||
           (isActive &&
-            (JSON.stringify(old.metadata.labels ?? {}) !==
-              JSON.stringify(pod.metadata.labels ?? {}) ||
-              JSON.stringify(old.spec) !== JSON.stringify(pod.spec)))
+            (!sameJson(old.metadata.labels, pod.metadata.labels) || !sameJson(old.spec, pod.spec)))
         )
           this.retryUnschedulable();
       },
       delete: (pod) => {
         const key = objectKey(pod);
-        this.assumed.delete(key);
+        this.cache.deletePod(key);
         this.unschedulable.delete(key);
         if (isActiveAssignedPod(pod)) this.retryUnschedulable();
       },
@@ -169,7 +201,8 @@ export class Scheduler implements Controller {
     this.nodes.addHandlers({
       add: () => this.retryUnschedulable(),
       update: (old, node) => {
-        if (nodeChangedForScheduling(old, node)) this.retryUnschedulable();
+        if (this.unschedulable.size > 0 && nodeChangedForScheduling(old, node))
+          this.retryUnschedulable();
       },
       delete: () => this.retryUnschedulable(),
     });
@@ -187,35 +220,7 @@ export class Scheduler implements Controller {
 
   /** The nodes with the pods bound (or being bound) to each. */
   private snapshot(): NodeInfo[] {
-    const byNode = new Map<string, KubeObject[]>();
-    for (const cached of this.pods.list()) {
-      const key = objectKey(cached);
-      const pod = !podSpec(cached).nodeName ? (this.assumed.get(key) ?? cached) : cached;
-      if (!isActiveAssignedPod(pod)) continue;
-      const node = podSpec(pod).nodeName!;
-      const list = byNode.get(node) ?? [];
-      list.push(pod);
-      byNode.set(node, list);
-    }
-    // A node whose object and pods are the very same objects as last cycle keeps its NodeInfo.
-    const seen = new Set<string>();
-    const infos = this.nodes.list().map((node) => {
-      const name = node.metadata.name ?? '';
-      const pods = byNode.get(name) ?? [];
-      seen.add(name);
-      const previous = this.nodeInfos.get(name);
-      if (
-        previous?.node === node &&
-        previous.pods.length === pods.length &&
-        previous.pods.every((p, i) => p === pods[i])
-      )
-        return previous;
-      const info = buildNodeInfo(node, pods);
-      this.nodeInfos.set(name, info);
-      return info;
-    });
-    for (const name of this.nodeInfos.keys()) if (!seen.has(name)) this.nodeInfos.delete(name);
-    return infos;
+    return this.cache.snapshot(this.nodes.list());
   }
 
   private namespaceLabels = (namespace: string) =>
@@ -233,16 +238,9 @@ export class Scheduler implements Controller {
     let found = false;
     for (const { informer, kind } of this.spreadOwners) {
       for (const owner of informer.list(namespace)) {
-        const spec = (owner.spec ?? {}) as { selector?: unknown };
-        const raw =
-          kind === 'Service' || kind === 'ReplicationController'
-            ? isPlainObject(spec.selector) && Object.keys(spec.selector).length
-              ? { matchLabels: spec.selector }
-              : undefined
-            : spec.selector;
-        if (!isPlainObject(raw)) continue;
-        const selector = labelSelectorFromJson(raw);
-        if (!selector || selector.empty() || !selector.matches(labels)) continue;
+        const parsed = ownerSelector(owner, kind);
+        if (!parsed || !parsed.selector.matches(labels)) continue;
+        const { raw } = parsed;
         found = true;
         Object.assign(matchLabels, raw.matchLabels ?? {});
         if (Array.isArray(raw.matchExpressions))
@@ -259,7 +257,7 @@ export class Scheduler implements Controller {
       this.unschedulable.delete(key);
       return;
     }
-    if (this.assumed.has(key)) return;
+    if (this.cache.isAssumed(key)) return;
     const infos = this.snapshot();
     if (infos.length === 0) return this.unschedulableResult(pod, NO_NODES_AVAILABLE);
     const ctx = preparePod(pod, infos, this.namespaceLabels);
@@ -333,9 +331,9 @@ export class Scheduler implements Controller {
    */
   private bindPod(pod: KubeObject, nodeName: string): void {
     const key = objectKey(pod);
-    const assumed = structuredClone(pod);
-    (assumed.spec as { nodeName?: string }).nodeName = nodeName;
-    this.assumed.set(key, assumed);
+    // Cached objects are never changed, so the copy may share everything but the spec's top level.
+    const assumed: KubeObject = { ...pod, spec: { ...podSpec(pod), nodeName } };
+    this.cache.assume(key, assumed);
     this.unschedulable.delete(key);
     const binding = this.bindAndReport(pod, key, nodeName).finally(() =>
       this.bindings.delete(binding),
@@ -347,7 +345,7 @@ export class Scheduler implements Controller {
     try {
       await this.bind(pod, nodeName);
     } catch (err) {
-      if (this.assumed.get(key)?.metadata.uid === pod.metadata.uid) this.assumed.delete(key);
+      if (this.cache.assumed(key)?.metadata.uid === pod.metadata.uid) this.cache.forget(key);
       // Bound elsewhere, being deleted or replaced: the informer will tell us what to do next.
       if (err instanceof StatusError && (err.code === 409 || err.code === 404)) return;
       this.log(`scheduler: binding ${key} to ${nodeName}: ${(err as Error).message}`);

@@ -29,21 +29,30 @@ export const WEIGHTS = {
 
 /** LeastAllocated over cpu and memory (weight 1 each), using requests with kube's non-zero defaults. */
 export function leastAllocatedScore(podNonZero: Resources, info: NodeInfo): number {
-  const one = (allocatable: number, requested: number) =>
-    allocatable === 0 || requested > allocatable
-      ? 0
-      : Math.trunc(((allocatable - requested) * MAX_NODE_SCORE) / allocatable);
-  const cpu = one(info.allocatable.milliCPU, info.nonZeroRequested.milliCPU + podNonZero.milliCPU);
-  const memory = one(info.allocatable.memory, info.nonZeroRequested.memory + podNonZero.memory);
+  const { allocatable, nonZeroRequested } = info;
+  const cpu = leastAllocated(allocatable.milliCPU, nonZeroRequested.milliCPU + podNonZero.milliCPU);
+  const memory = leastAllocated(allocatable.memory, nonZeroRequested.memory + podNonZero.memory);
   return Math.trunc((cpu + memory) / 2);
+}
+
+// Module-level helpers rather than closures: scoring runs for every node in every cycle.
+function leastAllocated(allocatable: number, requested: number): number {
+  return allocatable === 0 || requested > allocatable
+    ? 0
+    : Math.trunc(((allocatable - requested) * MAX_NODE_SCORE) / allocatable);
+}
+
+function usedFraction(allocatable: number, requested: number): number {
+  return allocatable === 0 ? 0 : Math.min(1, requested / allocatable);
 }
 
 /** BalancedAllocation: nodes whose cpu and memory fractions stay close score higher. */
 export function balancedAllocationScore(podRequest: Resources, info: NodeInfo): number {
-  const fraction = (allocatable: number, requested: number) =>
-    allocatable === 0 ? 0 : Math.min(1, requested / allocatable);
-  const cpu = fraction(info.allocatable.milliCPU, info.requested.milliCPU + podRequest.milliCPU);
-  const memory = fraction(info.allocatable.memory, info.requested.memory + podRequest.memory);
+  const cpu = usedFraction(
+    info.allocatable.milliCPU,
+    info.requested.milliCPU + podRequest.milliCPU,
+  );
+  const memory = usedFraction(info.allocatable.memory, info.requested.memory + podRequest.memory);
   const std = Math.abs(cpu - memory) / 2;
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
@@ -64,10 +73,12 @@ export function normalize(scores: Map<string, number>, reverse: boolean): Map<st
 
 /** Untolerated PreferNoSchedule taints on the node (before normalizing, fewer is better). */
 export function intolerablePreferNoSchedule(pod: KubeObject, node: KubeObject): number {
+  const taints = nodeTaints(node);
+  if (taints.length === 0) return 0;
   const tolerations = (podSpec(pod).tolerations ?? []).filter(
     (t) => !t.effect || t.effect === 'PreferNoSchedule',
   );
-  return nodeTaints(node).filter(
+  return taints.filter(
     (t) => t.effect === 'PreferNoSchedule' && !tolerationsTolerate(tolerations, t),
   ).length;
 }
@@ -137,14 +148,21 @@ export function scoreNodes(
   defaultSpreadSelector: LabelSelector | undefined,
 ): Map<string, number> {
   const nonZero = podRequests(ctx.pod, true);
-  const taints = normalize(
-    new Map(feasible.map((i) => [i.name, intolerablePreferNoSchedule(ctx.pod, i.node)])),
-    true,
-  );
-  const nodeAff = normalize(
-    new Map(feasible.map((i) => [i.name, preferredNodeAffinity(ctx.pod, i.node)])),
-    false,
-  );
+  // Without taints on any node, or preferred terms on the pod, every node scores the same
+  // (100 and 0 once normalized): no per-node maps are needed.
+  const taints = feasible.some((i) => nodeTaints(i.node).length > 0)
+    ? normalize(
+        new Map(feasible.map((i) => [i.name, intolerablePreferNoSchedule(ctx.pod, i.node)])),
+        true,
+      )
+    : undefined;
+  const nodeAff = podAffinity(ctx.pod).nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution
+    ?.length
+    ? normalize(
+        new Map(feasible.map((i) => [i.name, preferredNodeAffinity(ctx.pod, i.node)])),
+        false,
+      )
+    : undefined;
   const podAff = interPodAffinityScores(ctx, allNodes, feasible);
   const spread = spreadScores(ctx.pod, allNodes, feasible, defaultSpreadSelector);
   const totals = new Map<string, number>();
@@ -154,8 +172,8 @@ export function scoreNodes(
       n,
       WEIGHTS.NodeResourcesFit * leastAllocatedScore(nonZero, info) +
         WEIGHTS.NodeResourcesBalancedAllocation * balancedAllocationScore(ctx.request, info) +
-        WEIGHTS.TaintToleration * (taints.get(n) ?? 0) +
-        WEIGHTS.NodeAffinity * (nodeAff.get(n) ?? 0) +
+        WEIGHTS.TaintToleration * (taints ? (taints.get(n) ?? 0) : MAX_NODE_SCORE) +
+        WEIGHTS.NodeAffinity * (nodeAff?.get(n) ?? 0) +
         WEIGHTS.InterPodAffinity * (podAff.get(n) ?? 0) +
         WEIGHTS.PodTopologySpread * (spread.get(n) ?? 0),
     );

@@ -55,6 +55,36 @@ export function countMatching(
   return n;
 }
 
+/**
+ * Counts matching pods per node once per pod list: a NodeInfo's list is rebuilt, never changed,
+ * when its pods change, so the pods of one ReplicaSet are not recounted on every node every cycle.
+ */
+const countsMemo = new WeakMap<KubeObject[], Map<string, number>>();
+
+/** A key equal for selectors that select the same pods in the same namespace. */
+function countKey(selector: LabelSelector, namespace: string): string {
+  return `${namespace}\u0000${selector.kind}\u0000${JSON.stringify(selector.requirements)}`;
+}
+
+function countMatchingMemo(
+  pods: KubeObject[],
+  selector: LabelSelector,
+  key: string,
+  namespace: string,
+): number {
+  let counts = countsMemo.get(pods);
+  if (!counts) {
+    counts = new Map();
+    countsMemo.set(pods, counts);
+  }
+  let n = counts.get(key);
+  if (n === undefined) {
+    n = countMatching(pods, selector, namespace);
+    counts.set(key, n);
+  }
+  return n;
+}
+
 function selectorFor(pod: KubeObject, c: RawConstraint): LabelSelector {
   let raw = c.labelSelector;
   const labels = pod.metadata.labels ?? {};
@@ -100,12 +130,16 @@ export function spreadConstraints(
   const namespace = pod.metadata.namespace ?? '';
   return wanted.map((c) => {
     const selector = selectorFor(pod, c);
+    const key = countKey(selector, namespace);
     const counts = new Map<string, number>();
     for (const info of nodes) {
       // A node counts only when it carries every constraint's topology key.
       if (!keys.every((k) => k in info.labels) || !nodeEligible(pod, info, c)) continue;
       const value = info.labels[c.topologyKey ?? ''];
-      counts.set(value, (counts.get(value) ?? 0) + countMatching(info.pods, selector, namespace));
+      counts.set(
+        value,
+        (counts.get(value) ?? 0) + countMatchingMemo(info.pods, selector, key, namespace),
+      );
     }
     let minMatch = counts.size ? Math.min(...counts.values()) : 0;
     if (c.minDomains !== undefined && counts.size < c.minDomains) minMatch = 0;
@@ -149,56 +183,60 @@ export function spreadScores(
   const selectors = raw.map((c) => (systemDefaulted ? defaultSelector! : selectorFor(pod, c)));
   const keys = raw.map((c) => c.topologyKey ?? '');
   const hasAll = (info: NodeInfo) => keys.every((k) => k in info.labels);
-  const ignored = new Set(
-    feasible.filter((info) => !systemDefaulted && !hasAll(info)).map((i) => i.name),
-  );
+  // By position in feasible: arrays rather than maps by name, as this runs in every cycle.
+  const ignored = feasible.map((info) => !systemDefaulted && !hasAll(info));
+  const ignoredCount = ignored.filter(Boolean).length;
   const namespace = pod.metadata.namespace ?? '';
+  const countKeys = selectors.map((sel) => countKey(sel, namespace));
+  const count = (info: NodeInfo, i: number) =>
+    countMatchingMemo(info.pods, selectors[i], countKeys[i], namespace);
   // Domains come from the feasible nodes; pods are counted on every eligible node.
   const counts = raw.map(() => new Map<string, number>());
   const sizes = raw.map((c, i) => {
-    if (c.topologyKey === HOSTNAME_LABEL) return feasible.length - ignored.size;
-    for (const info of feasible) {
-      if (ignored.has(info.name) || !(keys[i] in info.labels)) continue;
-      counts[i].set(info.labels[keys[i]], 0);
-    }
+    if (c.topologyKey === HOSTNAME_LABEL) return feasible.length - ignoredCount;
+    feasible.forEach((info, j) => {
+      if (!ignored[j] && keys[i] in info.labels) counts[i].set(info.labels[keys[i]], 0);
+    });
     return counts[i].size;
   });
-  for (const info of allNodes) {
-    if (!matchesNodeSelectorAndAffinity(pod, info.node)) continue;
-    if (!systemDefaulted && !hasAll(info)) continue;
-    raw.forEach((c, i) => {
-      if (c.topologyKey === HOSTNAME_LABEL) return;
-      const value = info.labels[keys[i]];
-      if (value === undefined || !counts[i].has(value)) return;
-      counts[i].set(
-        value,
-        counts[i].get(value)! + countMatching(info.pods, selectors[i], namespace),
-      );
-    });
+  const isHostname = raw.map((c) => c.topologyKey === HOSTNAME_LABEL);
+  // Only domains other than hostnames need counting over all nodes, and only if some node has one.
+  if (counts.some((m, i) => !isHostname[i] && m.size > 0)) {
+    for (const info of allNodes) {
+      if (!matchesNodeSelectorAndAffinity(pod, info.node)) continue;
+      if (!systemDefaulted && !hasAll(info)) continue;
+      for (let i = 0; i < raw.length; i++) {
+        if (isHostname[i]) continue;
+        const value = info.labels[keys[i]];
+        if (value === undefined || !counts[i].has(value)) continue;
+        counts[i].set(value, counts[i].get(value)! + count(info, i));
+      }
+    }
   }
-  const rawScores = new Map<string, number>();
-  for (const info of feasible) {
-    if (ignored.has(info.name)) continue;
+  const weights = sizes.map((size) => Math.log(size + 2));
+  const rawScores: (number | undefined)[] = [];
+  let max = -Infinity;
+  let min = Infinity;
+  for (let j = 0; j < feasible.length; j++) {
+    if (ignored[j]) continue;
+    const info = feasible[j];
     let score = 0;
-    raw.forEach((c, i) => {
+    for (let i = 0; i < raw.length; i++) {
       const value = info.labels[keys[i]];
-      if (value === undefined) return;
-      const count =
-        c.topologyKey === HOSTNAME_LABEL
-          ? countMatching(info.pods, selectors[i], namespace)
-          : (counts[i].get(value) ?? 0);
-      score += count * Math.log(sizes[i] + 2) + ((c.maxSkew ?? 1) - 1);
-    });
-    rawScores.set(info.name, Math.round(score));
+      if (value === undefined) continue;
+      const matching = isHostname[i] ? count(info, i) : (counts[i].get(value) ?? 0);
+      score += matching * weights[i] + ((raw[i].maxSkew ?? 1) - 1);
+    }
+    const rounded = Math.round(score);
+    rawScores[j] = rounded;
+    max = Math.max(max, rounded);
+    min = Math.min(min, rounded);
   }
-  const values = [...rawScores.values()];
-  const max = values.length ? Math.max(...values) : 0;
-  const min = values.length ? Math.min(...values) : 0;
-  for (const info of feasible) {
-    const s = rawScores.get(info.name);
+  feasible.forEach((info, j) => {
+    const s = rawScores[j];
     if (s === undefined) scores.set(info.name, 0);
     else if (max === 0) scores.set(info.name, 100);
     else scores.set(info.name, Math.trunc((100 * (max + min - s)) / max));
-  }
+  });
   return scores;
 }

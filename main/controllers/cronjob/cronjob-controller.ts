@@ -67,10 +67,7 @@ export class CronJobController implements Controller {
     this.jobs = context.informers.for(JOBS);
     this.now = options.now ?? Date.now;
     this.recorder = new EventRecorder(context.client, COMPONENT, undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${COMPONENT}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(COMPONENT, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {

@@ -187,18 +187,11 @@ export class DaemonSetController implements Controller {
     this.pods = context.informers.for(PODS);
     this.nodes = context.informers.for(NODES);
     this.recorder = new EventRecorder(context.client, COMPONENT, undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${COMPONENT}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(COMPONENT, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {
-    this.sets.addHandlers({
-      add: (ds) => this.queue.add(objectKey(ds)),
-      update: (_old, ds) => this.queue.add(objectKey(ds)),
-      delete: (ds) => this.queue.add(objectKey(ds)),
-    });
+    this.queue.enqueueChanges(this.sets);
     this.pods.addHandlers({
       add: (pod) => this.enqueueFor(pod),
       update: (old, pod) => {

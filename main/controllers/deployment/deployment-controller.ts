@@ -100,18 +100,13 @@ export class DeploymentController implements Controller {
     this.replicaSets = context.informers.for(REPLICA_SETS);
     this.pods = context.informers.for(PODS);
     this.recorder = new EventRecorder(context.client, this.name, undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`deployment-controller: ${key}: ${(err as Error).message}`),
+    this.queue = WorkQueue.logged('deployment-controller', context.log, (key) =>
+      this.reconcile(key),
     );
   }
 
   start(): void {
-    this.deployments.addHandlers({
-      add: (d) => this.queue.add(objectKey(d)),
-      update: (_old, d) => this.queue.add(objectKey(d)),
-      delete: (d) => this.queue.add(objectKey(d)),
-    });
+    this.queue.enqueueChanges(this.deployments);
     this.replicaSets.addHandlers({
       add: (rs) => this.enqueueFor(rs),
       update: (old, rs) => {

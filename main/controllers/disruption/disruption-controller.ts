@@ -90,10 +90,7 @@ export class DisruptionController implements Controller {
     this.budgets = context.informers.for(POD_DISRUPTION_BUDGETS);
     this.pods = context.informers.for(PODS);
     this.recorder = new EventRecorder(context.client, 'controllermanager', undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${this.name}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(this.name, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {

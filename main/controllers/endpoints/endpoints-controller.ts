@@ -152,9 +152,8 @@ export class EndpointsController implements Controller {
   private endpoints!: Informer;
 
   constructor(private readonly context: ControllerContext) {
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`endpoints controller: ${key}: ${(err as Error).message}`),
+    this.queue = WorkQueue.logged('endpoints controller', context.log, (key) =>
+      this.reconcile(key),
     );
   }
 

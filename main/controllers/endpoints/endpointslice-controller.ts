@@ -178,9 +178,8 @@ export class EndpointSliceController implements Controller {
   private nodes!: Informer;
 
   constructor(private readonly context: ControllerContext) {
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`endpointslice controller: ${key}: ${(err as Error).message}`),
+    this.queue = WorkQueue.logged('endpointslice controller', context.log, (key) =>
+      this.reconcile(key),
     );
   }
 

@@ -81,10 +81,7 @@ export class GarbageCollector implements Controller {
     private readonly context: ControllerContext,
     private readonly options: GarbageCollectorOptions = {},
   ) {
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`garbage collector: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged('garbage collector', context.log, (key) => this.reconcile(key));
     this.events = new EventRecorder(
       context.client,
       'garbage-collector-controller',

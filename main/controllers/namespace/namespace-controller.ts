@@ -25,10 +25,7 @@ export class NamespaceController {
     log: (line: string) => void = () => undefined,
   ) {
     this.namespaceInfo = catalog.forKind('', 'v1', 'Namespace')!;
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => log(`namespace controller: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged('namespace controller', log, (key) => this.reconcile(key));
   }
 
   start(): void {

@@ -122,10 +122,7 @@ export class ReplicaSetController implements Controller {
     this.owners = context.informers.for(kind.ref);
     this.pods = context.informers.for(PODS);
     this.recorder = new EventRecorder(context.client, kind.component, undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${kind.component}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(kind.component, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {

@@ -114,10 +114,7 @@ export class ResourceQuotaController implements Controller {
         plural,
         context.informers.for({ group: '', version: 'v1', resource: plural }),
       );
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${this.name}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(this.name, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {

@@ -5,6 +5,9 @@
 // whose 10,000 pods report status) waits after each reconcile as long as that reconcile took
 // (capped), so one busy object cannot take the whole process; cheap keys are not delayed.
 
+import type { KubeObject } from '../../api/types.ts';
+import { objectKey } from '../../client/informer.ts';
+
 /** Reconciles shorter than this are not followed by a pause. */
 const MIN_COOLDOWN_MS = 5;
 const MAX_COOLDOWN_MS = 1000;
@@ -12,6 +15,32 @@ const MAX_COOLDOWN_MS = 1000;
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
 export class WorkQueue {
+  /** A queue whose failed reconciles are logged as `name: key: message`, as controllers report them. */
+  static logged(
+    name: string,
+    log: (line: string) => void,
+    reconcile: (key: string) => Promise<ReconcileResult>,
+  ): WorkQueue {
+    return new WorkQueue(reconcile, (key, err) =>
+      log(`${name}: ${key}: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+
+  /** Queues the key of every object the informer adds, updates or deletes (a controller's own kind). */
+  enqueueChanges(informer: {
+    addHandlers(handlers: {
+      add?: (object: KubeObject) => void;
+      update?: (old: KubeObject, object: KubeObject) => void;
+      delete?: (object: KubeObject) => void;
+    }): unknown;
+  }): void {
+    informer.addHandlers({
+      add: (object) => this.add(objectKey(object)),
+      update: (_old, object) => this.add(objectKey(object)),
+      delete: (object) => this.add(objectKey(object)),
+    });
+  }
+
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();

@@ -37,9 +37,8 @@ export class RootCaPublisher implements Controller {
     private readonly context: ControllerContext,
     private readonly options: RootCaPublisherOptions,
   ) {
-    this.queue = new WorkQueue(
-      (namespace) => this.reconcile(namespace),
-      (key, err) => context.log(`root-ca-cert-publisher: ${key}: ${(err as Error).message}`),
+    this.queue = WorkQueue.logged('root-ca-cert-publisher', context.log, (namespace) =>
+      this.reconcile(namespace),
     );
   }
 

@@ -44,9 +44,8 @@ export class ServiceAccountsController implements Controller {
     options: ServiceAccountsControllerOptions = {},
   ) {
     this.names = options.names ?? ['default'];
-    this.queue = new WorkQueue(
-      (namespace) => this.reconcile(namespace),
-      (key, err) => context.log(`serviceaccount controller: ${key}: ${(err as Error).message}`),
+    this.queue = WorkQueue.logged('serviceaccount controller', context.log, (namespace) =>
+      this.reconcile(namespace),
     );
   }
 

@@ -5,7 +5,7 @@ import { isPodReady } from '../../api/pod-conditions.ts';
 import type { KubeObject } from '../../api/types.ts';
 import { isPlainObject } from '../../api/types.ts';
 import { StatusError } from '../../api/status.ts';
-import { objectKey, splitKey, type Informer } from '../../client/informer.ts';
+import { splitKey, type Informer } from '../../client/informer.ts';
 import type { ResourceRef } from '../../client/local-client.ts';
 import { labelSelectorFromJson, nothing } from '../../apiserver/selectors/label-selector.ts';
 import type { Controller, ControllerContext } from '../controller-manager.ts';
@@ -102,18 +102,11 @@ export class StatefulSetController implements Controller {
     this.sets = context.informers.for(STATEFUL_SETS);
     this.pods = context.informers.for(PODS);
     this.recorder = new EventRecorder(context.client, COMPONENT, undefined, context.log);
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${COMPONENT}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(COMPONENT, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {
-    this.sets.addHandlers({
-      add: (set) => this.queue.add(objectKey(set)),
-      update: (_old, set) => this.queue.add(objectKey(set)),
-      delete: (set) => this.queue.add(objectKey(set)),
-    });
+    this.queue.enqueueChanges(this.sets);
     const podChanged = (pod: KubeObject) => this.enqueueFor(pod);
     this.pods.addHandlers({
       add: podChanged,

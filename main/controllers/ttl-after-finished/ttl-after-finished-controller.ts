@@ -38,10 +38,7 @@ export class TtlAfterFinishedController implements Controller {
     this.client = context.client;
     this.jobs = context.informers.for(JOBS);
     this.now = options.now ?? Date.now;
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${COMPONENT}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(COMPONENT, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {

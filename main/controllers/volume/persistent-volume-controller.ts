@@ -200,10 +200,7 @@ export class PersistentVolumeController implements Controller {
       undefined,
       context.log,
     );
-    this.queue = new WorkQueue(
-      (key) => this.reconcile(key),
-      (key, err) => context.log(`${this.name}: ${key}: ${(err as Error).message}`),
-    );
+    this.queue = WorkQueue.logged(this.name, context.log, (key) => this.reconcile(key));
   }
 
   start(): void {
