@@ -62,4 +62,40 @@ describe('Informer over the in-process client', () => {
       cluster.client.update(configmaps, 'default', { ...created, data: { x: '2' } }),
     ).rejects.toMatchObject({ code: 409, reason: 'Conflict' });
   });
+
+  it('lists one namespace from its index, following creates and deletes', async () => {
+    const namespaces = { group: '', version: 'v1', resource: 'namespaces' };
+    for (const name of ['idx-a', 'idx-b'])
+      await cluster.client.create(namespaces, '', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+    const informer = cluster.informers.for(configmaps);
+    informer.start();
+    const names = (ns: string) =>
+      informer
+        .list(ns)
+        .map((o) => o.metadata.name)
+        .filter((n) => n?.startsWith('cm-'))
+        .sort();
+    for (const [ns, name] of [
+      ['idx-a', 'cm-1'],
+      ['idx-a', 'cm-2'],
+      ['idx-b', 'cm-1'],
+    ])
+      await cluster.client.create(configmaps, ns, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name },
+      });
+    await eventually(() => names('idx-a').length === 2 && names('idx-b').length === 1);
+    expect(names('idx-a')).toEqual(['cm-1', 'cm-2']);
+    expect(names('idx-b')).toEqual(['cm-1']);
+    expect(informer.list('no-such-namespace')).toEqual([]);
+    await cluster.client.delete(configmaps, 'idx-a', 'cm-1');
+    await eventually(() => names('idx-a').length === 1);
+    expect(names('idx-a')).toEqual(['cm-2']);
+    expect(informer.list().filter((o) => o.metadata.name?.startsWith('cm-'))).toHaveLength(2);
+  });
 });

@@ -27,6 +27,8 @@ export function splitKey(key: string): { namespace: string; name: string } {
 
 export class Informer {
   private readonly cache = new Map<string, KubeObject>();
+  /** The same objects by namespace (client-go's namespace index): list(ns) costs what ns holds. */
+  private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
   private readonly handlers: InformerHandlers[] = [];
   private watch: { dispose(): void } | undefined;
   private stopped = false;
@@ -58,10 +60,26 @@ export class Informer {
 
   /** Cached objects, optionally only those in one namespace. */
   list(namespace?: string): KubeObject[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined
-      ? all
-      : all.filter((o) => (o.metadata.namespace ?? '') === namespace);
+    if (namespace === undefined) return [...this.cache.values()];
+    const inNamespace = this.byNamespace.get(namespace);
+    return inNamespace ? [...inNamespace.values()] : [];
+  }
+
+  private store(key: string, object: KubeObject): void {
+    this.cache.set(key, object);
+    const namespace = object.metadata.namespace ?? '';
+    let inNamespace = this.byNamespace.get(namespace);
+    if (!inNamespace)
+      this.byNamespace.set(namespace, (inNamespace = new Map<string, KubeObject>()));
+    inNamespace.set(key, object);
+  }
+
+  private forget(key: string, object: KubeObject): void {
+    this.cache.delete(key);
+    const namespace = object.metadata.namespace ?? '';
+    const inNamespace = this.byNamespace.get(namespace);
+    inNamespace?.delete(key);
+    if (inNamespace?.size === 0) this.byNamespace.delete(namespace);
   }
 
   start(): void {
@@ -85,14 +103,14 @@ export class Informer {
       const key = objectKey(object);
       seen.add(key);
       const old = this.cache.get(key);
-      this.cache.set(key, object);
+      this.store(key, object);
       if (!old) this.emit('add', object);
       else if (old.metadata.resourceVersion !== object.metadata.resourceVersion)
         this.emit('update', object, old);
     }
     for (const [key, object] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.forget(key, object);
         this.emit('delete', object);
       }
     }
@@ -114,11 +132,11 @@ export class Informer {
     const key = objectKey(object);
     const old = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      if (old) this.forget(key, old);
       this.emit('delete', object);
       return;
     }
-    this.cache.set(key, object);
+    this.store(key, object);
     if (old) this.emit('update', object, old);
     else this.emit('add', object);
   }
