@@ -148,7 +148,7 @@ export class SchedulerCache {
       this.count(state, pod, 1);
       if (!sameRequests(previous.pod, pod)) state.stale = true;
       this.placed.set(key, { node, pod });
-      this.dirty.add(node);
+      this.markChanged(node);
       return;
     }
     if (previous) {
@@ -159,7 +159,7 @@ export class SchedulerCache {
       // Sums are rebuilt rather than subtracted from, so they never drift.
       else state.stale = true;
       this.placed.delete(key);
-      this.dirty.add(previous.node);
+      this.markChanged(previous.node);
     }
     if (node === undefined || !pod) return;
     let state = this.nodes.get(node);
@@ -178,7 +178,16 @@ export class SchedulerCache {
     this.count(state, pod, 1);
     if (!state.stale) addPodRequests(state.requested, state.nonZeroRequested, pod);
     this.placed.set(key, { node, pod });
+    this.markChanged(node);
+  }
+
+  /**
+   * The node's pods changed: its NodeInfo is rebuilt at the next snapshot, and the old one is
+   * dropped now so it does not keep out-of-date pod versions alive while no cycle runs.
+   */
+  private markChanged(node: string): void {
     this.dirty.add(node);
+    this.infos.delete(node);
   }
 
   private count(state: NodeState, pod: KubeObject, delta: 1 | -1): void {

@@ -16,6 +16,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { DATAFILE_NAME, openStore } from './nedb-store.ts';
 import type { NedbStore, OpenStoreOptions } from './nedb-store.ts';
 import { StoreError } from './types.ts';
@@ -56,6 +58,12 @@ function cm(name: string, data: Record<string, string> = {}, namespace = 'defaul
 }
 
 const key = (name: string, ns = 'default') => `/registry/configmaps/${ns}/${name}`;
+
+/** A full garbage collection, so a test can tell what the store still keeps alive. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
 
 async function expectStoreError(
   promise: Promise<unknown>,
@@ -615,6 +623,54 @@ describe('nedb store: watch', () => {
     expect(warnings.some((w) => w.includes('boom'))).toBe(true);
   });
 
+  it('keeps no superseded or deleted object alive for its history, yet replays them', async () => {
+    const store = await open({ dataDir: await tempDir() });
+    const versions: WeakRef<KubeObject>[] = [];
+    // Objects are only referenced through WeakRefs here, so the store alone decides what lives.
+    const write = async (v: string) => {
+      const object =
+        v === '1'
+          ? await store.create(key('a'), cm('a', { v }))
+          : await store.update(key('a'), cm('a', { v }));
+      versions.push(new WeakRef(object));
+    };
+    for (const v of ['1', '2', '3']) await write(v);
+    versions.push(new WeakRef(await store.create(key('b'), cm('b', { v: 'b' }))));
+    versions.push(new WeakRef(await store.delete(key('b'))));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    expect(versions.map((ref) => ref.deref() !== undefined)).toEqual([
+      false,
+      false,
+      true, // the current version of a, which the objects map holds
+      false,
+      false,
+    ]);
+
+    const events: StoreEvent[] = [];
+    store.watch('/registry/', 0, (event) => events.push(event));
+    await Promise.resolve();
+    expect(
+      events.map((e) => [
+        e.type,
+        e.revision,
+        e.object.metadata.resourceVersion,
+        e.object.data,
+        e.prevObject?.metadata.resourceVersion,
+      ]),
+    ).toEqual([
+      ['ADDED', 1, '1', { v: '1' }, undefined],
+      ['MODIFIED', 2, '2', { v: '2' }, '1'],
+      ['MODIFIED', 3, '3', { v: '3' }, '2'],
+      ['ADDED', 4, '4', { v: 'b' }, undefined],
+      ['DELETED', 5, '5', { v: 'b' }, '4'],
+    ]);
+    // The current version replays as the very object the store (and every informer) holds.
+    expect(events[2].object).toBe(store.get(key('a')));
+    expect(Object.isFrozen(events[1].object.metadata)).toBe(true);
+    expect(Object.isFrozen(events[4].prevObject)).toBe(true);
+  });
+
   it('answers Expired for revisions older than the history window', async () => {
     const store = await open({ dataDir: await tempDir(), historyWindow: 5 });
     for (let i = 0; i < 10; i++) await store.create(key(`o${i}`), cm(`o${i}`));
@@ -776,6 +832,48 @@ describe('nedb store: compaction', () => {
 
     const reopened = await open({ dataDir });
     expect(reopened.revision).toBe(revision);
+    expect(reopened.list('/registry/')).toEqual(before);
+  });
+
+  it('rewrites objects loaded at open, which nedb keeps without their JSON text', async () => {
+    const dataDir = await tempDir();
+    const first = await open({ dataDir });
+    await first.create(key('a'), cm('a', { v: '1' }));
+    await first.create(key('b'), cm('b', { 'dotted.key': 'x' }));
+    await first.update(key('a'), cm('a', { v: '2' }));
+    const before = first.list('/registry/');
+    await first.close();
+
+    const second = await open({ dataDir });
+    await second.compact();
+    const lines = parseLines(await readFile(path.join(dataDir, DATAFILE_NAME), 'utf8'));
+    expect(lines).toEqual([
+      { _id: key('a'), rev: 3, json: JSON.stringify(before.items[0]) },
+      { _id: key('b'), rev: 2, json: JSON.stringify(before.items[1]) },
+    ]);
+    await second.update(key('b'), cm('b', { v: '3' }));
+    await second.compact();
+    await second.close();
+    const third = await open({ dataDir });
+    expect(third.list('/registry/').items.map((o) => o.data)).toEqual([{ v: '2' }, { v: '3' }]);
+  });
+
+  it('rewrites a datafile larger than one write piece by piece, leaving no temporary file', async () => {
+    const dataDir = await tempDir();
+    const store = await open({ dataDir });
+    const padding = 'p'.repeat(8192);
+    for (let i = 0; i < 300; i++) await store.create(key(`big${i}`), cm(`big${i}`, { padding }));
+    for (let i = 0; i < 300; i += 3) await store.delete(key(`big${i}`));
+    const before = store.list('/registry/');
+    await store.compact();
+    const file = path.join(dataDir, DATAFILE_NAME);
+    expect(statSync(file).size).toBeGreaterThan(1 << 20);
+    const lines = parseLines(await readFile(file, 'utf8'));
+    expect(lines).toHaveLength(201); // 200 objects and the counter record
+    expect(lines.at(-1)).toEqual({ _id: 'skiff:revision', rev: 400 });
+    await expect(readFile(`${file}~`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.close();
+    const reopened = await open({ dataDir });
     expect(reopened.list('/registry/')).toEqual(before);
   });
 

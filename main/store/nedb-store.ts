@@ -3,11 +3,19 @@
 import Datastore from '@seald-io/nedb';
 import { access, mkdir, open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isPlainObject } from '../api/types.ts';
 import type { KubeObject } from '../api/types.ts';
 import { StoreError } from './types.ts';
-import type { Disposable, ListResult, Store, StoreEvent, StoreKey } from './types.ts';
+import type {
+  Disposable,
+  ListResult,
+  Store,
+  StoreEvent,
+  StoreKey,
+  WatchEventType,
+} from './types.ts';
 
 export const DATAFILE_NAME = 'store.db';
 export const DEFAULT_HISTORY_WINDOW = 10_000;
@@ -21,6 +29,21 @@ export const DEFAULT_COMPACT_INTERVAL_MS = 5 * 60_000;
 const META_ID = 'skiff:revision';
 /** Most writes persisted by one append, so one batch's line buffer stays bounded. */
 const MAX_BATCH = 1024;
+/** A compaction writes the new datafile in pieces of about this many characters. */
+const REWRITE_CHUNK = 1 << 20;
+
+/**
+ * nedb's storage and model modules (CommonJS, the instances its Datastore uses): the compaction
+ * below rewrites the datafile with nedb's own line format and its crash-safe fsync sequence.
+ */
+const nedbRequire = createRequire(import.meta.url);
+const nedbStorage = nedbRequire('@seald-io/nedb/lib/storage.js') as {
+  existsAsync(file: string): Promise<boolean>;
+  flushToStorageAsync(options: { filename: string; isDir?: boolean }): Promise<void>;
+};
+const nedbModel = nedbRequire('@seald-io/nedb/lib/model.js') as {
+  serialize(document: unknown): string;
+};
 
 export interface OpenStoreOptions {
   dataDir: string;
@@ -46,19 +69,57 @@ export interface NedbStoreStats {
   compactions: number;
 }
 
-/** The record nedb keeps per object. The object is a JSON string because nedb forbids '.' in field names (labels have them). */
-type ObjectRecord = {
+/**
+ * The line nedb persists per object. The object is a JSON string because nedb forbids '.' in
+ * field names (labels have them).
+ */
+type ObjectLine = {
   _id: string;
   rev: number;
   json: string;
 };
 
+/**
+ * The record nedb keeps in memory per object (its _id index, which compaction rewrites the
+ * datafile from). It points at the store's frozen object instead of holding a second copy as
+ * JSON text; nedb serializes it through toJSON, to the same line an append writes.
+ */
+class ObjectRecord {
+  constructor(
+    readonly _id: string,
+    readonly rev: number,
+    private readonly object: KubeObject,
+  ) {}
+
+  toJSON(): ObjectLine {
+    return { _id: this._id, rev: this.rev, json: JSON.stringify(this.object) };
+  }
+}
+
 interface PendingWrite {
   event: StoreEvent;
-  /** The record persisted for ADDED and MODIFIED; a DELETED event persists a `$$deleted` line. */
-  record: ObjectRecord | undefined;
+  /** The object's JSON text, persisted for ADDED and MODIFIED; a DELETED event persists a `$$deleted` line. */
+  json: string | undefined;
   resolve: (object: KubeObject) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * One event of the watch history. While the object it wrote is still the key's current version
+ * it shares that frozen object with the objects map; once a later write supersedes it, it keeps
+ * the version as JSON text only (a fraction of the parsed size, and nothing keyed by the old
+ * object's identity stays alive with it). Replay rebuilds the events from this.
+ */
+interface HistoryEntry {
+  readonly type: WatchEventType;
+  readonly key: StoreKey;
+  readonly revision: number;
+  /** The key's current object, written by this event (ADDED, MODIFIED) and not yet superseded. */
+  current: KubeObject | undefined;
+  /** This event's object as JSON, once superseded (ADDED, MODIFIED). */
+  text: string | undefined;
+  /** The object before the change as JSON (MODIFIED, DELETED). */
+  readonly prevText: string | undefined;
 }
 
 /**
@@ -71,10 +132,10 @@ interface PendingWrite {
 interface NedbInternals {
   executor: { pushAsync<T>(task: () => Promise<T>): Promise<T> };
   persistence: { persistNewStateAsync(docs: Record<string, unknown>[]): Promise<void> };
-  indexes: { _id: { getMatching(id: string): Record<string, unknown>[] } };
-  _addToIndexes(doc: Record<string, unknown>): void;
-  _updateIndexes(oldDoc: Record<string, unknown>, newDoc: Record<string, unknown>): void;
-  _removeFromIndexes(doc: Record<string, unknown>): void;
+  indexes: { _id: { getMatching(id: string): object[] } };
+  _addToIndexes(doc: object): void;
+  _updateIndexes(oldDoc: object, newDoc: object): void;
+  _removeFromIndexes(doc: object): void;
 }
 
 interface Subscriber {
@@ -125,6 +186,15 @@ export async function openStore(options: OpenStoreOptions): Promise<NedbStore> {
       `${file}: nedb loaded ${db.getAllData().length} records but the file holds ${scan.records}; refusing to start`,
     );
   }
+  // nedb loaded each object's JSON text; its index points at the scanned objects instead.
+  for (const [key, object] of scan.objects) {
+    const [loaded] = internals.indexes._id.getMatching(key);
+    if (!loaded) throw new Error(`${file}: nedb did not load ${key}; refusing to start`);
+    internals._updateIndexes(
+      loaded,
+      new ObjectRecord(key, Number(object.metadata.resourceVersion), object),
+    );
+  }
   return new NedbStore(db, internals, file, scan, {
     historyWindow,
     compactEvery,
@@ -170,8 +240,10 @@ export class NedbStore implements Store {
    */
   private syncHandle: FileHandle | undefined;
 
-  private history: (StoreEvent | undefined)[] = [];
+  private history: (HistoryEntry | undefined)[] = [];
   private historyStart = 0;
+  /** The newest history entry of each key that has one in the window. */
+  private readonly newestEntry = new Map<StoreKey, HistoryEntry>();
   private oldestRevision: number;
   private readonly watchers = new Set<Subscriber>();
 
@@ -404,7 +476,7 @@ export class NedbStore implements Store {
   private submit(event: StoreEvent, json: string | undefined): Promise<KubeObject> {
     const write: PendingWrite = {
       event: Object.freeze(event),
-      record: json === undefined ? undefined : { _id: event.key, rev: event.revision, json },
+      json,
       resolve: () => undefined,
       reject: () => undefined,
     };
@@ -413,7 +485,7 @@ export class NedbStore implements Store {
       write.reject = reject;
     });
     this.waiting.push(write);
-    this.appendsSinceCompaction += write.record ? 1 : 2;
+    this.appendsSinceCompaction += json === undefined ? 2 : 1;
     if (!this.batchQueued) this.queueBatch();
     if (this.appendsSinceCompaction >= this.compactEvery) void this.startCompaction();
     return acknowledged;
@@ -468,8 +540,12 @@ export class NedbStore implements Store {
       else this.nedb._addToIndexes(meta);
       docs.push(meta);
     }
-    for (const { event, record } of batch) {
+    for (const { event, json } of batch) {
       const [old] = this.nedb.indexes._id.getMatching(event.key);
+      const record =
+        event.type === 'DELETED'
+          ? undefined
+          : new ObjectRecord(event.key, event.revision, event.object);
       if (event.type === 'ADDED') {
         if (old) throw new Error(`store invariant broken: ${event.key} is already in nedb`);
         this.nedb._addToIndexes(record!);
@@ -480,7 +556,11 @@ export class NedbStore implements Store {
       } else {
         this.nedb._removeFromIndexes(old);
       }
-      docs.push(record ?? { $$deleted: true, _id: event.key });
+      const line: ObjectLine | { $$deleted: true; _id: string } =
+        json === undefined
+          ? { $$deleted: true, _id: event.key }
+          : { _id: event.key, rev: event.revision, json };
+      docs.push(line);
     }
     return docs;
   }
@@ -527,10 +607,38 @@ export class NedbStore implements Store {
     }
   }
 
+  /**
+   * Appends the event to the history. The entry it supersedes (the key's previous write) turns
+   * into JSON text, which is also this entry's prevText: one string for both.
+   */
   private remember(event: StoreEvent): void {
-    this.history.push(event);
+    let prevText: string | undefined;
+    if (event.prevObject) {
+      const previous = this.newestEntry.get(event.key);
+      if (previous?.current === event.prevObject) {
+        // The text is made only now: a current object's JSON is not kept in memory anywhere.
+        previous.text = JSON.stringify(previous.current);
+        previous.current = undefined;
+        prevText = previous.text;
+      } else {
+        // The previous write left the window (or predates this process).
+        prevText = JSON.stringify(event.prevObject);
+      }
+    }
+    const entry: HistoryEntry = {
+      type: event.type,
+      key: event.key,
+      revision: event.revision,
+      current: event.type === 'DELETED' ? undefined : event.object,
+      text: undefined,
+      prevText,
+    };
+    this.history.push(entry);
+    this.newestEntry.set(event.key, entry);
     if (this.history.length - this.historyStart > this.historyWindow) {
-      this.oldestRevision = this.history[this.historyStart]!.revision;
+      const evicted = this.history[this.historyStart]!;
+      this.oldestRevision = evicted.revision;
+      if (this.newestEntry.get(evicted.key) === evicted) this.newestEntry.delete(evicted.key);
       this.history[this.historyStart] = undefined;
       this.historyStart++;
       if (this.historyStart >= this.historyWindow) {
@@ -550,8 +658,8 @@ export class NedbStore implements Store {
     }
     const events: StoreEvent[] = [];
     for (let i = low; i < this.history.length; i++) {
-      const event = this.history[i]!;
-      if (event.key.startsWith(prefix)) events.push(event);
+      const entry = this.history[i]!;
+      if (entry.key.startsWith(prefix)) events.push(eventOf(entry));
     }
     return events;
   }
@@ -585,20 +693,53 @@ export class NedbStore implements Store {
 
   private async runCompaction(): Promise<void> {
     try {
-      // Both are nedb executor tasks, queued back to back: the kept fsync handle is closed before
-      // the rewrite renames a new file over the datafile, and the next batch opens the new one.
-      // Batches queued meanwhile wait, then append to and fsync the new file.
-      await Promise.all([
-        this.nedb.executor.pushAsync(() => this.closeSyncHandle()),
-        this.db.compactDatafileAsync(),
-      ]);
+      // One nedb executor task: the kept fsync handle is closed before the rewrite renames a new
+      // file over the datafile, and the next batch opens the new one. Batches queued meanwhile
+      // wait, then append to and fsync the new file.
+      await this.nedb.executor.pushAsync(async () => {
+        await this.closeSyncHandle();
+        await this.rewriteDatafile();
+      });
       this.counters.compactions++;
     } catch (error) {
-      // The old file stays in place (nedb renames only a complete, fsynced copy), so nothing is lost.
+      // The old file stays in place (only a complete, fsynced copy is renamed), so nothing is lost.
       this.warn(`compaction of ${this.file} failed: ${errorMessage(error)}`);
-    } finally {
-      this.compaction = undefined;
     }
+    this.compaction = undefined;
+  }
+
+  /**
+   * nedb's compaction (persistCachedDatabaseAsync) with the same lines and the same crash-safe
+   * sequence — fsync the directory and the datafile, write `<file>~`, fsync it, rename it over
+   * the datafile, fsync the directory — but written a piece at a time as it is serialized. nedb
+   * first builds every line of the datafile and queues them all on an unthrottled stream, which
+   * holds the whole store as text twice over while it runs. Runs as an executor task, so no batch
+   * changes nedb's records meanwhile.
+   */
+  private async rewriteDatafile(): Promise<void> {
+    const directory = path.dirname(this.file);
+    const temporary = `${this.file}~`;
+    await nedbStorage.flushToStorageAsync({ filename: directory, isDir: true });
+    if (await nedbStorage.existsAsync(this.file)) {
+      await nedbStorage.flushToStorageAsync({ filename: this.file });
+    }
+    const handle = await open(temporary, 'w', 0o644);
+    try {
+      let chunk = '';
+      for (const record of this.db.getAllData()) {
+        chunk += `${nedbModel.serialize(record)}\n`;
+        if (chunk.length >= REWRITE_CHUNK) {
+          await writeAll(handle, chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await writeAll(handle, chunk);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.file);
+    await nedbStorage.flushToStorageAsync({ filename: directory, isDir: true });
   }
 
   private fail(error: unknown): void {
@@ -621,6 +762,29 @@ export class NedbStore implements Store {
   }
 }
 
+/** The watch event a history entry records, rebuilt for a replay. */
+function eventOf(entry: HistoryEntry): StoreEvent {
+  const { type, key, revision } = entry;
+  const prevObject = entry.prevText === undefined ? undefined : parseFrozen(entry.prevText);
+  let object: KubeObject;
+  if (entry.current) object = entry.current;
+  else if (entry.text !== undefined) object = parseFrozen(entry.text);
+  else {
+    // DELETED: the last state, carrying the deletion's revision (as delete() delivered it).
+    object = Object.freeze({
+      ...prevObject!,
+      metadata: Object.freeze({ ...prevObject!.metadata, resourceVersion: String(revision) }),
+    });
+  }
+  return Object.freeze(
+    prevObject ? { type, key, object, prevObject, revision } : { type, key, object, revision },
+  );
+}
+
+function parseFrozen(json: string): KubeObject {
+  return deepFreeze(JSON.parse(json) as KubeObject);
+}
+
 /** Copy of the caller's object with its resourceVersion set, frozen, plus the JSON persisted. */
 function storedCopy(object: KubeObject, revision: number): { stored: KubeObject; json: string } {
   if (!isPlainObject(object) || !isPlainObject(object.metadata)) {
@@ -630,7 +794,45 @@ function storedCopy(object: KubeObject, revision: number): { stored: KubeObject;
     ...object,
     metadata: { ...object.metadata, resourceVersion: String(revision) },
   });
-  return { stored: deepFreeze(JSON.parse(json) as KubeObject), json };
+  return { stored: freezeInterned(JSON.parse(json) as KubeObject), json };
+}
+
+/**
+ * Stored objects repeat the same short strings thousands of times (image and scheduler names,
+ * condition types, field managers, owner names and uids); JSON.parse makes a new copy of each.
+ * Objects entering the store keep one copy instead. Bounded: the table starts over when full, so
+ * unique values (names, uids, timestamps) cost nothing for long.
+ */
+const MAX_INTERNED_LENGTH = 128;
+const MAX_INTERNED = 65_536;
+const interned = new Map<string, string>();
+
+function intern(value: string): string {
+  if (value.length > MAX_INTERNED_LENGTH) return value;
+  const known = interned.get(value);
+  if (known !== undefined) return known;
+  if (interned.size >= MAX_INTERNED) interned.clear();
+  interned.set(value, value);
+  return value;
+}
+
+/** Freezes a freshly parsed value in place, replacing its strings by interned ones first. */
+function freezeInterned<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'string') value[i] = intern(item);
+      else if (typeof item === 'object' && item !== null) freezeInterned(item);
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      if (typeof item === 'string') record[key] = intern(item);
+      else if (typeof item === 'object' && item !== null) freezeInterned(item);
+    }
+  }
+  return Object.freeze(value);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -739,9 +941,18 @@ async function scanDatafile(file: string, warn: (message: string) => void): Prom
         `object ${key} has resourceVersion ${String(object.metadata.resourceVersion)}, record says ${rev}`,
       );
     }
-    objects.set(key, deepFreeze(object as KubeObject));
+    objects.set(key, freezeInterned(object as KubeObject));
   }
   return { objects, revision, records: objects.size + (hasMeta ? 1 : 0) };
+}
+
+/** Writes all of text at the handle's position (a write may take only part of it). */
+async function writeAll(handle: FileHandle, text: string): Promise<void> {
+  const buffer = Buffer.from(text, 'utf8');
+  for (let offset = 0; offset < buffer.length;) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
 }
 
 function parses(text: string): boolean {
