@@ -3,6 +3,7 @@
 // Everything with logic lives in testable modules beside this one.
 import { app, BrowserWindow, shell } from 'electron';
 import { ControlPlane } from '../cluster/control-plane.ts';
+import { collectLikeGoComponents } from '../cluster/heap.ts';
 import { lockDataDir, type DataDirLock } from '../cli/lock.ts';
 import { isAllowedNavigation, windowOptions } from './window.ts';
 import { dataUrl, statusPage, type ClusterState } from './status-page.ts';
@@ -31,6 +32,7 @@ function openWindow(): void {
 }
 
 async function startCluster(): Promise<void> {
+  collectLikeGoComponents();
   const dataDir = app.getPath('userData');
   try {
     lock = lockDataDir(dataDir);

@@ -175,11 +175,16 @@ export class FieldSet {
     if (!isJsonObject(fields)) throw new Error('fieldsV1 must be an object');
     // Sets are never changed once built, so a parsed fieldsV1 object can be reused.
     let set = parsed.get(fields);
-    if (!set) {
-      set = new FieldSet();
-      set.readFieldsV1(fields);
+    if (set) {
+      // Most recently used last, so the oldest entry is the first to go.
+      parsed.delete(fields);
       parsed.set(fields, set);
+      return set;
     }
+    set = new FieldSet();
+    set.readFieldsV1(fields);
+    parsed.set(fields, set);
+    if (parsed.size > PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
     return set;
   }
 
@@ -429,4 +434,9 @@ export class FieldSet {
 }
 
 const EMPTY = new FieldSet();
-const parsed = new WeakMap<JsonObject, FieldSet>();
+/**
+ * Recently parsed fieldsV1 objects. Bounded: a set per managedFields entry of every object in the
+ * cluster (~5 KB for a pod) would otherwise live as long as the objects do.
+ */
+const PARSED_CACHE_SIZE = 2048;
+const parsed = new Map<JsonObject, FieldSet>();

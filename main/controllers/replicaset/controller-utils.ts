@@ -81,10 +81,10 @@ export function isPodAvailable(
   minReadySeconds: number,
   now = Date.now(),
 ): boolean {
-  const c = readyCondition(pod);
-  if (c?.status !== 'True') return false;
+  if (!isPodReady(pod)) return false;
   if (minReadySeconds === 0) return true;
-  if (!c.lastTransitionTime) return false;
+  const c = readyCondition(pod);
+  if (!c?.lastTransitionTime) return false;
   return Date.parse(c.lastTransitionTime) + minReadySeconds * 1000 < now;
 }
 

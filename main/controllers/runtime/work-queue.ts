@@ -2,8 +2,8 @@
 // processed by two workers at the same time, and failed or waiting keys come back after a delay
 // that grows per key (5 ms doubling, capped at 1000 s, as the default controller rate limiter).
 // Unlike client-go's, all controllers share one thread: a key that keeps changing (a ReplicaSet
-// whose 10,000 pods report status) waits after each reconcile as long as that reconcile took
-// (capped), so one busy object cannot take the whole process; cheap keys are not delayed.
+// whose 10,000 pods report status) waits after each reconcile twice as long as that reconcile took
+// (capped), so one busy object takes at most a third of the process; cheap keys are not delayed.
 
 import type { KubeObject } from '../../api/types.ts';
 import { objectKey } from '../../client/informer.ts';
@@ -11,6 +11,7 @@ import { objectKey } from '../../client/informer.ts';
 /** Reconciles shorter than this are not followed by a pause. */
 const MIN_COOLDOWN_MS = 5;
 const MAX_COOLDOWN_MS = 1000;
+const COOLDOWN_FACTOR = 2;
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
@@ -119,7 +120,10 @@ export class WorkQueue {
         this.processing.delete(key);
         const took = performance.now() - started;
         if (took >= MIN_COOLDOWN_MS)
-          this.coolingUntil.set(key, performance.now() + Math.min(took, MAX_COOLDOWN_MS));
+          this.coolingUntil.set(
+            key,
+            performance.now() + Math.min(took * COOLDOWN_FACTOR, MAX_COOLDOWN_MS),
+          );
         else this.coolingUntil.delete(key);
         if (this.dirty.delete(key)) this.add(key);
       }
