@@ -10,11 +10,29 @@ import type { LocalClient } from '../../main/client/local-client.ts';
 import { Informer, objectKey, type InformerFactory } from '../../main/client/informer.ts';
 import { WorkQueue, type ReconcileResult } from '../../main/controllers/runtime/work-queue.ts';
 import { simulatedUsage, type SimulatedUsage } from './simulated-usage.ts';
+import {
+  containersOf,
+  deepEqual,
+  goArch,
+  iso,
+  isTerminalPhase,
+  KUBELET_VERSION,
+  specOf,
+  statusOf,
+  type Obj,
+} from '../kubelet/common.ts';
+import { buildPodStatus, type ContainerStatus } from '../kubelet/pod-status.ts';
+import { crashLoopDelay, crashLoopMessage } from '../kubelet/backoff.ts';
+import {
+  defaultNodeLabels,
+  LEASE_NAMESPACE,
+  LEASES,
+  NodeHeartbeat,
+  nodeConditions,
+  NODES,
+} from '../kubelet/node-status.ts';
 
-const NODES = { group: '', version: 'v1', resource: 'nodes' };
 const PODS = { group: '', version: 'v1', resource: 'pods' };
-const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
-const LEASE_NAMESPACE = 'kube-node-lease';
 
 /** Node annotation: "true" makes this component simulate the node (like kwok's node selector). */
 export const SIMULATED_ANNOTATION = 'skiff.dev/simulated';
@@ -27,7 +45,7 @@ export const SIMULATE_EXIT_CODE = 'skiff.dev/simulate-exit-code';
 /** "true": containers run but never become ready. */
 export const SIMULATE_NEVER_READY = 'skiff.dev/simulate-never-ready';
 
-export const KUBELET_VERSION = 'v1.35.0';
+export { KUBELET_VERSION };
 
 /** What a simulated node has when its Node does not say (status.capacity / allocatable). */
 export const DEFAULT_NODE_RESOURCES: Readonly<Record<string, string>> = {
@@ -69,12 +87,10 @@ interface SimNode {
   heartbeat: boolean;
   /** Lease renewed and status posted once since it was taken on. */
   registered: boolean;
-  lease?: KubeObject;
+  beat: NodeHeartbeat;
   timers: NodeJS.Timeout[];
   /** Its registration as the metrics source of this node (NodeMetrics, PodMetrics). */
   metrics: { dispose(): void };
-  lastStatusReport: number;
-  busy: { lease: boolean; status: boolean };
 }
 
 /** True when the Node asks to be simulated. */
@@ -115,17 +131,6 @@ interface PodRun {
   killAt?: number;
 }
 
-type Obj = Record<string, unknown>;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-/** metav1.MicroTime, as Lease renewTime is serialized. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 function ipToInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
@@ -136,84 +141,6 @@ function intToIp(n: number): string {
 
 function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function goArch(): string {
-  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Obj;
-  const bo = b as Obj;
-  const keys = new Set([...Object.keys(ao), ...Object.keys(bo)]);
-  for (const k of keys) if (!deepEqual(ao[k], bo[k])) return false;
-  return true;
-}
-
-function specOf(pod: KubeObject): Obj {
-  return (pod.spec ?? {}) as Obj;
-}
-
-function statusOf(pod: KubeObject): Obj {
-  return (pod.status ?? {}) as Obj;
-}
-
-function restartPolicyOf(pod: KubeObject): string {
-  const policy = specOf(pod).restartPolicy;
-  return typeof policy === 'string' ? policy : 'Always';
-}
-
-function containersOf(spec: Obj, field: 'containers' | 'initContainers'): Obj[] {
-  return Array.isArray(spec[field]) ? (spec[field] as Obj[]) : [];
-}
-
-function isTerminalPhase(phase: unknown): boolean {
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** Conditions kubelet owns; others (DisruptionTarget, readiness gates) are kept as they are. */
-interface DesiredCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-}
-
-/** Keeps lastTransitionTime unless the status changes, as kubelet's status manager does. */
-function mergeConditions(current: Obj[], desired: DesiredCondition[], now: number): Obj[] {
-  const out = current.map((c) => ({ ...c }));
-  for (const want of desired) {
-    const i = out.findIndex((c) => c.type === want.type);
-    const next: Obj = { type: want.type, status: want.status, lastProbeTime: null };
-    if (want.reason) next.reason = want.reason;
-    if (want.message) next.message = want.message;
-    if (i < 0) {
-      out.push({ ...next, lastTransitionTime: iso(now) });
-      continue;
-    }
-    next.lastTransitionTime =
-      out[i].status === want.status && out[i].lastTransitionTime
-        ? out[i].lastTransitionTime
-        : iso(now);
-    out[i] = next;
-  }
-  return out;
-}
-
-/** The labels kubelet always sets on its Node (kubelet_node_status.go updateDefaultLabels). */
-function defaultLabels(name: string): Record<string, string> {
-  return {
-    'kubernetes.io/arch': goArch(),
-    'kubernetes.io/hostname': name,
-    'kubernetes.io/os': 'linux',
-  };
 }
 
 function internalIpOf(node: KubeObject): string | undefined {
@@ -421,7 +348,7 @@ export class SimulatedNodes {
       metadata: {
         name,
         labels: {
-          ...defaultLabels(name),
+          ...defaultNodeLabels(name),
           'beta.kubernetes.io/arch': arch,
           'beta.kubernetes.io/os': 'linux',
           type: 'simulated',
@@ -477,8 +404,8 @@ export class SimulatedNodes {
       node.heartbeat = heartbeat;
       if (!node.registered) await this.addDefaultLabels(object);
       if (resumed) {
-        await this.renewLease(node);
-        await this.syncNodeStatus(node, true);
+        await node.beat.renewLease();
+        await node.beat.syncStatus(true);
         node.registered = this.nodes.get(name) === node;
         for (const pod of this.podsOn(name)) this.queue.add(objectKey(pod));
       }
@@ -494,6 +421,16 @@ export class SimulatedNodes {
     const owner = given ? this.nodeIps.get(given) : undefined;
     const ip = given && (owner === undefined || owner === name) ? given : this.allocateNodeIp();
     this.nodeIps.set(ip, name);
+    // The heartbeat's callbacks read the node lazily, once it exists.
+    const beat = new NodeHeartbeat({
+      client: this.client,
+      name,
+      uid: () => node.uid,
+      status: (current, now) => this.nodeStatus(name, node.ip, current, now),
+      active: () => node.heartbeat && this.nodes.get(name) === node,
+      log: (line) => this.log(`simulated ${line}`),
+      statusReportIntervalMs: this.options.statusReportIntervalMs,
+    });
     const node: SimNode = {
       name,
       uid: object.metadata.uid ?? '',
@@ -502,16 +439,15 @@ export class SimulatedNodes {
       registered: false,
       timers: [],
       metrics: this.usage.serveNode(name),
-      lastStatusReport: 0,
-      busy: { lease: false, status: false },
+      beat,
     };
     this.nodes.set(name, node);
     const renew = setInterval(
-      () => this.track(this.renewLease(node)),
+      () => this.track(node.beat.renewLease()),
       this.options.leaseRenewIntervalMs ?? 10_000,
     );
     const status = setInterval(
-      () => this.track(this.syncNodeStatus(node, false)),
+      () => this.track(node.beat.syncStatus(false)),
       this.options.statusUpdateIntervalMs ?? 10_000,
     );
     renew.unref();
@@ -542,7 +478,7 @@ export class SimulatedNodes {
   /** kubelet's default labels (updateDefaultLabels), added where the Node's manifest left them out. */
   private async addDefaultLabels(object: KubeObject): Promise<void> {
     const labels = object.metadata.labels ?? {};
-    const missing = Object.entries(defaultLabels(object.metadata.name ?? '')).filter(
+    const missing = Object.entries(defaultNodeLabels(object.metadata.name ?? '')).filter(
       ([key]) => labels[key] === undefined,
     );
     if (!missing.length) return;
@@ -564,47 +500,8 @@ export class SimulatedNodes {
     const givenAllocatable = resources(current?.allocatable);
     const capacity = { ...DEFAULT_NODE_RESOURCES, ...givenAllocatable, ...givenCapacity };
     const allocatable = { ...capacity, ...givenAllocatable };
-    const want: DesiredCondition[] = [
-      {
-        type: 'MemoryPressure',
-        status: 'False',
-        reason: 'KubeletHasSufficientMemory',
-        message: 'kubelet has sufficient memory available',
-      },
-      {
-        type: 'DiskPressure',
-        status: 'False',
-        reason: 'KubeletHasNoDiskPressure',
-        message: 'kubelet has no disk pressure',
-      },
-      {
-        type: 'PIDPressure',
-        status: 'False',
-        reason: 'KubeletHasSufficientPID',
-        message: 'kubelet has sufficient PID available',
-      },
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'KubeletReady',
-        message: 'kubelet is posting ready status',
-      },
-    ];
     const existing = Array.isArray(current?.conditions) ? (current.conditions as Obj[]) : [];
-    const conditions = want.map((c) => {
-      const old = existing.find((e) => e.type === c.type);
-      return {
-        type: c.type,
-        status: c.status,
-        lastHeartbeatTime: iso(now),
-        lastTransitionTime:
-          old?.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : iso(now),
-        reason: c.reason,
-        message: c.message,
-      };
-    });
     const id = sha(`skiff-simulated-node/${name}`);
-    const foreign = existing.filter((e) => !want.some((c) => c.type === e.type));
     const addresses =
       Array.isArray(current?.addresses) && current.addresses.length
         ? current.addresses
@@ -616,7 +513,7 @@ export class SimulatedNodes {
       ...current,
       capacity,
       allocatable,
-      conditions: [...foreign, ...conditions],
+      conditions: nodeConditions(existing, now),
       addresses,
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
       nodeInfo: {
@@ -632,84 +529,6 @@ export class SimulatedNodes {
         architecture: goArch(),
       },
     };
-  }
-
-  /** Posts node status when it changed, or every statusReportInterval with fresh heartbeats. */
-  private async syncNodeStatus(node: SimNode, force: boolean): Promise<void> {
-    if (!node.heartbeat || node.busy.status || this.nodes.get(node.name) !== node) return;
-    node.busy.status = true;
-    try {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const current = this.client.tryGet(NODES, '', node.name);
-        if (!current || current.metadata.uid !== node.uid) return;
-        const now = Date.now();
-        const status = this.nodeStatus(node.name, node.ip, current.status as Obj | undefined, now);
-        const strip = (s: unknown): Obj => {
-          const copy = structuredClone((s ?? {}) as Obj);
-          if (Array.isArray(copy.conditions))
-            for (const c of copy.conditions as Obj[]) delete c.lastHeartbeatTime;
-          return copy;
-        };
-        const changed = !deepEqual(strip(status), strip(current.status));
-        const due = now - node.lastStatusReport >= (this.options.statusReportIntervalMs ?? 300_000);
-        if (!force && !changed && !due) return;
-        try {
-          await this.client.updateStatus(NODES, '', { ...structuredClone(current), status });
-          node.lastStatusReport = now;
-          return;
-        } catch (err) {
-          if (!(err instanceof StatusError && err.code === 409)) throw err;
-        }
-      }
-    } catch (err) {
-      this.log(`simulated node ${node.name}: status: ${(err as Error).message}`);
-    } finally {
-      node.busy.status = false;
-    }
-  }
-
-  /** The node lease controller: renew coordination.k8s.io Lease kube-node-lease/<node>. */
-  private async renewLease(node: SimNode): Promise<void> {
-    if (!node.heartbeat || node.busy.lease || this.nodes.get(node.name) !== node) return;
-    node.busy.lease = true;
-    try {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const base = node.lease ?? this.client.tryGet(LEASES, LEASE_NAMESPACE, node.name);
-        const spec = {
-          ...(base?.spec as Obj | undefined),
-          holderIdentity: node.name,
-          leaseDurationSeconds: 40,
-          renewTime: microTime(Date.now()),
-        };
-        try {
-          if (!base) {
-            node.lease = await this.client.create(LEASES, LEASE_NAMESPACE, {
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              metadata: {
-                name: node.name,
-                namespace: LEASE_NAMESPACE,
-                ownerReferences: [
-                  { apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid },
-                ],
-              },
-              spec,
-            });
-          } else {
-            node.lease = await this.client.update(LEASES, LEASE_NAMESPACE, { ...base, spec });
-          }
-          return;
-        } catch (err) {
-          // A stale copy (409) or a lease someone removed (404): read it again and retry once.
-          if (!(err instanceof StatusError && (err.code === 409 || err.code === 404))) throw err;
-          node.lease = undefined;
-        }
-      }
-    } catch (err) {
-      this.log(`simulated node ${node.name}: lease: ${(err as Error).message}`);
-    } finally {
-      node.busy.lease = false;
-    }
   }
 
   // ---- pods --------------------------------------------------------------------------------
@@ -814,7 +633,8 @@ export class SimulatedNodes {
     const annotations = pod.metadata.annotations ?? {};
     const runSeconds = Number(annotations[SIMULATE_RUN_SECONDS]);
     const exitCode = Number(annotations[SIMULATE_EXIT_CODE] ?? 0) || 0;
-    const policy = restartPolicyOf(pod);
+    const policy =
+      typeof specOf(pod).restartPolicy === 'string' ? specOf(pod).restartPolicy : 'Always';
     const base = this.options.restartBackoffMs ?? 10_000;
     for (const c of run.containers) {
       for (let guard = 0; guard < 10_000 && !c.terminated; guard++) {
@@ -841,9 +661,9 @@ export class SimulatedNodes {
           break;
         }
         // kubelet restarts at once the first time, then backs off 10 s, 20 s, … up to 5 min.
+        const delay = crashLoopDelay(c.restartCount, exitAt - c.startedAt, base);
         c.restartCount++;
         c.last = ended;
-        const delay = c.restartCount < 2 ? 0 : Math.min(base * 2 ** (c.restartCount - 2), 300_000);
         c.waitingUntil = exitAt + Math.max(delay, 1);
       }
     }
@@ -865,7 +685,12 @@ export class SimulatedNodes {
     return next;
   }
 
-  private containerStatus(pod: KubeObject, run: PodRun, c: ContainerRun, neverReady: boolean): Obj {
+  private containerStatus(
+    pod: KubeObject,
+    run: PodRun,
+    c: ContainerRun,
+    neverReady: boolean,
+  ): ContainerStatus {
     const terminated = (t: Terminated) => ({
       exitCode: t.exitCode,
       reason: t.reason,
@@ -873,16 +698,13 @@ export class SimulatedNodes {
       finishedAt: iso(t.finishedAt),
       containerID: t.containerID,
     });
-    let state: Obj;
+    let state: ContainerStatus['state'];
     let ready = false;
     if (c.terminated) state = { terminated: terminated(c.terminated) };
     else if (c.waitingUntil !== undefined) {
-      const backoff = Math.round((c.waitingUntil - (c.last?.finishedAt ?? 0)) / 1000);
+      const backoff = c.waitingUntil - (c.last?.finishedAt ?? 0);
       state = {
-        waiting: {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${backoff}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${run.uid})`,
-        },
+        waiting: { reason: 'CrashLoopBackOff', message: crashLoopMessage(pod, c.name, backoff) },
       };
     } else {
       state = { running: { startedAt: iso(c.startedAt) } };
@@ -904,27 +726,6 @@ export class SimulatedNodes {
     };
   }
 
-  /** kubelet's getPhase. */
-  private phase(pod: KubeObject, run: PodRun, terminal: boolean): string {
-    const policy = restartPolicyOf(pod);
-    let running = 0;
-    let stopped = 0;
-    let succeeded = 0;
-    for (const c of run.containers) {
-      if (c.terminated) {
-        stopped++;
-        if (c.terminated.exitCode === 0) succeeded++;
-      } else if (c.waitingUntil !== undefined) stopped++;
-      else running++;
-    }
-    if (running > 0) return 'Running';
-    if (stopped === 0) return 'Pending';
-    if (!terminal && policy === 'Always') return 'Running';
-    if (stopped === succeeded) return 'Succeeded';
-    if (!terminal && policy === 'OnFailure') return 'Running';
-    return 'Failed';
-  }
-
   private desiredStatus(
     pod: KubeObject,
     run: PodRun,
@@ -932,71 +733,18 @@ export class SimulatedNodes {
     now: number,
     terminal: boolean,
   ): Obj {
-    const current = statusOf(pod);
     const neverReady = pod.metadata.annotations?.[SIMULATE_NEVER_READY] === 'true';
-    const containerStatuses = run.containers.map((c) =>
-      this.containerStatus(pod, run, c, neverReady),
-    );
-    const phase = this.phase(pod, run, terminal);
-    const done = isTerminalPhase(phase);
-    const unready = containerStatuses.filter((s) => !s.ready).map((s) => String(s.name));
-    const containersReady: DesiredCondition = done
-      ? { type: 'ContainersReady', status: 'False', reason: 'PodCompleted' }
-      : unready.length
-        ? {
-            type: 'ContainersReady',
-            status: 'False',
-            reason: 'ContainersNotReady',
-            message: `containers with unready status: [${unready.join(' ')}]`,
-          }
-        : { type: 'ContainersReady', status: 'True' };
-    let ready: DesiredCondition = { ...containersReady, type: 'Ready' };
-    if (ready.status === 'True') {
-      const conditions = Array.isArray(current.conditions) ? (current.conditions as Obj[]) : [];
-      const gates = Array.isArray(specOf(pod).readinessGates)
-        ? (specOf(pod).readinessGates as Obj[])
-        : [];
-      for (const gate of gates) {
-        const found = conditions.find((c) => c.type === gate.conditionType);
-        if (found?.status === 'True') continue;
-        ready = {
-          type: 'Ready',
-          status: 'False',
-          reason: 'ReadinessGatesNotReady',
-          message: found
-            ? `the status of pod readiness gate "${String(gate.conditionType)}" is not "True", but ${String(found.status)}`
-            : `corresponding condition of pod readiness gate "${String(gate.conditionType)}" does not exist.`,
-        };
-        break;
-      }
-    }
-    const conditions = mergeConditions(
-      Array.isArray(current.conditions) ? (current.conditions as Obj[]) : [],
-      [
-        { type: 'PodReadyToStartContainers', status: done ? 'False' : 'True' },
-        done
-          ? { type: 'Initialized', status: 'True', reason: 'PodCompleted' }
-          : { type: 'Initialized', status: 'True' },
-        ready,
-        containersReady,
-        { type: 'PodScheduled', status: 'True' },
-      ],
-      now,
-    );
-    const status: Obj = {
-      ...current,
-      phase,
-      conditions,
+    return buildPodStatus({
+      pod,
+      initStatuses: run.init.map((c) => this.containerStatus(pod, run, c, false)),
+      containerStatuses: run.containers.map((c) => this.containerStatus(pod, run, c, neverReady)),
       hostIP,
-      hostIPs: [{ ip: hostIP }],
       podIP: run.ip,
-      podIPs: [{ ip: run.ip }],
-      startTime: iso(run.startTime),
-      containerStatuses,
-    };
-    if (run.init.length)
-      status.initContainerStatuses = run.init.map((c) => this.containerStatus(pod, run, c, false));
-    return status;
+      startTime: run.startTime,
+      now,
+      terminal,
+      sandboxReady: true,
+    });
   }
 
   private async writeStatus(pod: KubeObject, status: Obj): Promise<void> {

@@ -26,6 +26,28 @@ describe('skiff serve flags', () => {
     expect(() => parseServeArgs(['--simulated-nodes', 'x'])).toThrow(/--simulated-nodes: "x"/);
   });
 
+  it('reads the Docker node flags', () => {
+    expect(
+      parseServeArgs([
+        '--node-name',
+        'my-laptop.local',
+        '--sandbox-image',
+        '127.0.0.1:5000/skiff/pause:3.10',
+        '--netd-base-image',
+        'node:20',
+      ]),
+    ).toMatchObject({
+      nodeName: 'my-laptop.local',
+      sandboxImage: '127.0.0.1:5000/skiff/pause:3.10',
+      netdBaseImage: 'node:20',
+      docker: true,
+    });
+    expect(() => parseServeArgs(['--node-name', 'My_Laptop'])).toThrow(
+      /--node-name: "My_Laptop" is not a valid node name/,
+    );
+    expect(() => parseServeArgs(['--sandbox-image', ''])).toThrow(/--sandbox-image: "" is not/);
+  });
+
   it('names the flag in bad input', () => {
     expect(() => parseServeArgs(['--api-port', '70000'])).toThrow(
       new UsageError('--api-port: "70000" is not a port number (0-65535)'),

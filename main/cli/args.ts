@@ -11,6 +11,12 @@ export interface ServeOptions {
   apiPortExplicit: boolean;
   docker: boolean;
   simulatedNodes: number;
+  /** Docker node name (--node-name); undefined: the host name. */
+  nodeName?: string;
+  /** Pod sandbox image (--sandbox-image); undefined: registry.k8s.io/pause:3.10. */
+  sandboxImage?: string;
+  /** Base image of netd (--netd-base-image). */
+  netdBaseImage?: string;
 }
 
 export class UsageError extends Error {}
@@ -24,6 +30,9 @@ Flags:
   --api-port N       HTTPS port of the API server on 127.0.0.1 (default 6443; 0 = any free port)
   --no-docker        run without a Docker node
   --simulated-nodes N  also register N simulated nodes (pods on them run as status only)
+  --node-name NAME   name of the Docker node (default: this host's name)
+  --sandbox-image IMAGE  image of each pod's sandbox container (default registry.k8s.io/pause:3.10)
+  --netd-base-image IMAGE  base image of netd, the in-network helper
   -h, --help         show this help
 `;
 
@@ -37,6 +46,9 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
         'api-port': { type: 'string' },
         'no-docker': { type: 'boolean', default: false },
         'simulated-nodes': { type: 'string' },
+        'node-name': { type: 'string' },
+        'sandbox-image': { type: 'string' },
+        'netd-base-image': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -67,7 +79,26 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
   const dataDirText = values['data-dir'];
   if (dataDirText !== undefined && dataDirText.trim() === '')
     throw new UsageError('--data-dir: must not be empty');
+  const nodeName = values['node-name'];
+  if (
+    nodeName !== undefined &&
+    (nodeName.length > 253 ||
+      !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nodeName))
+  )
+    throw new UsageError(
+      `--node-name: "${nodeName}" is not a valid node name (a lowercase RFC 1123 subdomain: a-z, 0-9, '-' and '.')`,
+    );
+  const image = (flag: string, value: string | undefined) => {
+    if (value !== undefined && (value.trim() === '' || /\s/.test(value)))
+      throw new UsageError(`${flag}: "${value}" is not an image reference`);
+    return value;
+  };
+  const sandboxImage = image('--sandbox-image', values['sandbox-image']);
+  const netdBaseImage = image('--netd-base-image', values['netd-base-image']);
   return {
+    ...(nodeName !== undefined && { nodeName }),
+    ...(sandboxImage !== undefined && { sandboxImage }),
+    ...(netdBaseImage !== undefined && { netdBaseImage }),
     dataDir: path.resolve(dataDirText ?? defaultDataDir()),
     apiPort,
     apiPortExplicit: portText !== undefined,

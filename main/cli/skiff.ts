@@ -1,6 +1,7 @@
 // The `skiff` command line: `skiff serve` runs the cluster headless (the same control plane the
 // desktop app starts), writes its kubeconfig and stops cleanly on SIGINT/SIGTERM.
 import { ControlPlane, PortInUseError } from '../cluster/control-plane.ts';
+import { collectLikeGoComponents } from '../cluster/heap.ts';
 import { lockDataDir, DataDirLockedError } from './lock.ts';
 import { parseServeArgs, SERVE_USAGE, UsageError } from './args.ts';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ Run 'skiff serve --help' for its flags.
 `;
 
 async function serve(argv: string[]): Promise<number> {
+  collectLikeGoComponents();
   const started = performance.now();
   const parsed = parseServeArgs(argv);
   if (parsed === 'help') {
@@ -30,6 +32,10 @@ async function serve(argv: string[]): Promise<number> {
     apiPort: parsed.apiPort,
     apiPortExplicit: parsed.apiPortExplicit,
     simulatedNodes: parsed.simulatedNodes,
+    docker: parsed.docker,
+    nodeName: parsed.nodeName,
+    sandboxImage: parsed.sandboxImage,
+    netdBaseImage: parsed.netdBaseImage,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   let stopping: Promise<void> | undefined;
@@ -57,10 +63,13 @@ async function serve(argv: string[]): Promise<number> {
   if (parsed.simulatedNodes)
     process.stdout.write(`${parsed.simulatedNodes} simulated node(s) registered\n`);
   if (!parsed.docker) process.stdout.write('running without a Docker node (--no-docker)\n');
-  else
+  else if (plane.docker)
     process.stdout.write(
-      'no Docker node yet: this version runs the control plane only (pods stay Pending)\n',
+      plane.docker.runtimeUp
+        ? `pods bound to node ${plane.docker.name} run on Docker at ${plane.docker.engine.endpoint}\n`
+        : `node ${plane.docker.name} stays NotReady until Docker answers at ${plane.docker.engine.endpoint}\n`,
     );
+  else process.stdout.write('no Docker node: see the message above\n');
   const elapsed = Math.round(performance.now() - started);
   process.stdout.write(`API server listening on ${plane.url} (ready in ${elapsed} ms)\n`);
   process.stdout.write(`kubeconfig: ${plane.kubeconfigPath}\n`);

@@ -50,6 +50,7 @@ import { ControllerManager } from '../controllers/controller-manager.ts';
 import { controllers } from '../controllers/index.ts';
 import { registryBinder } from '../scheduler/binder.ts';
 import { SimulatedNodes } from '../../agent/simulated/simulated-nodes.ts';
+import { DockerNode } from '../../agent/docker/docker-node.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 
@@ -64,6 +65,17 @@ export interface ControlPlaneOptions {
   simulatedNodes?: number;
   /** Run the scheduler and controllers (default true; the API-only test harness turns them off). */
   controllers?: boolean;
+  /**
+   * Run the Docker node (kubelet on the local Docker engine). Default: whenever the controllers
+   * run, so the API-only harness never touches Docker; the CLI's --no-docker sets false.
+   */
+  docker?: boolean;
+  /** Docker node name (default: the host name as a DNS-1123 subdomain). */
+  nodeName?: string;
+  /** Image of each pod's sandbox container (default registry.k8s.io/pause:3.10). */
+  sandboxImage?: string;
+  /** Base image netd is built on (netd is not part of this version; passed through). */
+  netdBaseImage?: string;
 }
 
 export const DEFAULT_SERVICE_CIDR = '10.96.128.0/17';
@@ -85,6 +97,7 @@ export class ControlPlane {
   private informers: InformerFactory | undefined;
   private controllerManager: ControllerManager | undefined;
   simulated: SimulatedNodes | undefined;
+  docker: DockerNode | undefined;
   private started = false;
 
   constructor(private readonly options: ControlPlaneOptions) {}
@@ -310,6 +323,24 @@ export class ControlPlane {
       });
       await this.simulated.start();
     }
+    if (this.options.docker ?? this.options.controllers !== false) {
+      const docker = new DockerNode({
+        client: this.client('docker-kubelet', 'kubelet'),
+        nodeName: this.options.nodeName,
+        sandboxImage: this.options.sandboxImage,
+        netdBaseImage: this.options.netdBaseImage,
+        informers: this.informers,
+        log,
+      });
+      try {
+        await docker.start();
+        this.docker = docker;
+      } catch (err) {
+        // No Docker node is a degraded cluster, not a reason to stop the control plane.
+        await docker.stop();
+        log(`docker node: ${(err as Error).message}`);
+      }
+    }
     this.started = true;
   }
 
@@ -329,6 +360,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     if (!this.started && !this.store) return;
     this.started = false;
+    await this.docker?.stop();
     await this.simulated?.stop();
     await this.controllerManager?.stop();
     await this.namespaces?.stop();

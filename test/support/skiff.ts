@@ -17,7 +17,17 @@ export interface StartSkiffOptions {
   dataDir?: string;
   /** How long to wait for the kubeconfig line (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Run the Docker node: omit --no-docker and take the sandbox image from the local test
+   * registry (`npm run setup:docker`).
+   */
+  docker?: boolean;
+  /** Extra environment for the server process (e.g. DOCKER_HOST). */
+  env?: Record<string, string>;
 }
+
+/** The pause image `npm run setup:docker` pushes to the local registry. */
+export const TEST_SANDBOX_IMAGE = '127.0.0.1:5000/skiff/pause:3.10';
 
 export interface ToolOptions extends RunOptions {
   /** Use this kubeconfig instead of the server's admin one (e.g. from tokenKubeconfig()). */
@@ -57,6 +67,7 @@ export class Skiff {
     private readonly args: string[],
     private readonly ownsDataDir: boolean,
     private readonly readyTimeoutMs: number,
+    private readonly env: Record<string, string> = {},
   ) {}
 
   static async start(options: StartSkiffOptions = {}): Promise<Skiff> {
@@ -64,7 +75,9 @@ export class Skiff {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'skiff-e2e-data-')));
     const home = await mkdtemp(join(tmpdir(), 'skiff-e2e-home-'));
     const extra = options.args ?? [];
-    const args = ['--no-docker', '--data-dir', dataDir];
+    const args = options.docker
+      ? ['--sandbox-image', TEST_SANDBOX_IMAGE, '--data-dir', dataDir]
+      : ['--no-docker', '--data-dir', dataDir];
     if (!extra.includes('--api-port')) args.push('--api-port', '0');
     args.push(...extra);
     const skiff = new Skiff(
@@ -73,6 +86,7 @@ export class Skiff {
       args,
       !options.dataDir,
       options.readyTimeoutMs ?? 60_000,
+      options.env,
     );
     try {
       await skiff.launch();
@@ -169,7 +183,7 @@ export class Skiff {
   }
 
   private async launch(): Promise<void> {
-    this.process = spawnServe(this.args);
+    this.process = spawnServe(this.args, { ...process.env, ...this.env });
     const match = await this.process
       .waitForOutput(kubeconfigLine, this.readyTimeoutMs)
       .catch((error: unknown) => {

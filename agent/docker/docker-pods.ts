@@ -1,0 +1,1051 @@
+// The kubelet's pod lifecycle on Docker (pkg/kubelet/kuberuntime SyncPod, dockershim's sandbox
+// model): per pod a sandbox container holding the network namespace on the cluster network, init
+// containers in order, then the app containers joined to the sandbox; image pulls per policy,
+// restarts with crash-loop back-off, graceful termination, and status written only when it
+// changes. Docker is the source of truth: every sync reads the pod's labelled containers, so
+// containers left by an earlier run are adopted with their IDs and restart counts.
+import type Docker from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import { StatusError } from '../../main/api/status.ts';
+import type { KubeObject } from '../../main/api/types.ts';
+import type { LocalClient } from '../../main/client/local-client.ts';
+import { Informer, objectKey, type InformerFactory } from '../../main/client/informer.ts';
+import type { EventRecorder } from '../../main/controllers/runtime/events.ts';
+import {
+  containersOf,
+  deepEqual,
+  iso,
+  isTerminalPhase,
+  podDescription,
+  restartPolicyOf,
+  specOf,
+  statusOf,
+  str,
+  type Obj,
+} from '../kubelet/common.ts';
+import {
+  crashLoopDelay,
+  crashLoopMessage,
+  DEFAULT_BACKOFF_MS,
+  MAX_BACKOFF_MS,
+} from '../kubelet/backoff.ts';
+import { buildPodStatus, podPhase, type ContainerStatus } from '../kubelet/pod-status.ts';
+import { PodWorkers, type SyncResult } from '../kubelet/pod-workers.ts';
+import {
+  containerCreateOptions,
+  ContainerConfigError,
+  resolveEnv,
+  type ObjectLookup,
+} from './container-config.ts';
+import {
+  containerName,
+  LABEL_CLUSTER,
+  LABEL_CONTAINER,
+  LABEL_GRACE,
+  LABEL_NAMESPACE,
+  LABEL_POD_NAME,
+  LABEL_POD_UID,
+  LABEL_RESTART_COUNT,
+  LABEL_ROLE,
+  podLabels,
+  volumeLabels,
+  volumeName,
+  type PodRef,
+} from './labels.ts';
+import { parseQuantity, quantityValue } from '../../main/api/quantity.ts';
+import { pullCredentials, type RegistryAuth } from './pull-secrets.ts';
+
+const PODS = { group: '', version: 'v1', resource: 'pods' };
+const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
+const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
+/** Pods are synced at least this often even when nothing reports a change (kubelet resync). */
+const RESYNC_MS = 10_000;
+
+export interface DockerPodsOptions {
+  docker: Docker;
+  client: LocalClient;
+  nodeName: string;
+  clusterId: string;
+  /** The cluster network's name (created by the caller). */
+  network: string;
+  sandboxImage: string;
+  /** The node's address as pods see it (status.hostIP). */
+  hostIP: string;
+  events: EventRecorder;
+  log: (line: string) => void;
+  informers?: InformerFactory;
+  /** False while Docker does not answer: syncs wait instead of failing. */
+  runtimeUp: () => boolean;
+  /** First crash-loop back-off (kubelet: 10 s). */
+  restartBackoffMs?: number;
+}
+
+/** A pod's container as Docker has it. */
+interface Found {
+  id: string;
+  name: string;
+  restartCount: number;
+  info: ContainerInspectInfo;
+}
+
+interface PodContainers {
+  sandboxes: Found[];
+  /** Per container name, newest attempt first. */
+  byName: Map<string, Found[]>;
+  all: Found[];
+}
+
+/** What kubelet remembers of a pod between syncs (pull back-off, config errors, termination). */
+interface PodState {
+  uid: string;
+  ref: PodRef;
+  startTime: number;
+  /** Container name → why it waits (ErrImagePull, ImagePullBackOff, CreateContainerConfigError). */
+  waiting: Map<string, { reason: string; message: string }>;
+  /** Image → pull back-off. */
+  pullBackoff: Map<string, { until: number; delay: number; message: string }>;
+  /** Container name → last back-off event sent for this attempt (events are not repeated each sync). */
+  backoffReported: Map<string, number>;
+  terminating?: Promise<void>;
+  lastHostIP?: string;
+}
+
+function isRunning(found: Found | undefined): boolean {
+  return found?.info.State.Running === true;
+}
+
+function isFinished(found: Found | undefined): boolean {
+  return !!found && !found.info.State.Running && found.info.State.Status !== 'restarting';
+}
+
+function timeMs(text: string | undefined): number {
+  const ms = text ? Date.parse(text) : NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
+function exitInfo(found: Found): Obj {
+  const state = found.info.State;
+  const neverStarted = timeMs(state.StartedAt) === 0;
+  const exitCode = neverStarted && state.ExitCode === 0 ? 128 : state.ExitCode;
+  const reason = state.OOMKilled
+    ? 'OOMKilled'
+    : neverStarted || (state.Error && exitCode >= 126)
+      ? 'StartError'
+      : exitCode === 0
+        ? 'Completed'
+        : 'Error';
+  const out: Obj = {
+    exitCode,
+    reason,
+    startedAt: iso(timeMs(state.StartedAt) || timeMs(found.info.Created)),
+    // A container that never ran has no finish time: its creation is the stable stand-in.
+    finishedAt: iso(timeMs(state.FinishedAt) || timeMs(found.info.Created)),
+    containerID: `docker://${found.id}`,
+  };
+  if (state.Error) out.message = state.Error;
+  return out;
+}
+
+/** The registry's own words from a dockerode error (its JSON `message`), else the error text. */
+export function dockerMessage(err: unknown): string {
+  const json = (err as { json?: unknown }).json;
+  if (json && typeof json === 'object' && typeof (json as Obj).message === 'string')
+    return String((json as Obj).message);
+  if (typeof json === 'string' && json.trim()) {
+    try {
+      const parsed = JSON.parse(json) as Obj;
+      if (typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      return json.trim();
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function imagePullPolicy(container: Obj): string {
+  if (typeof container.imagePullPolicy === 'string') return container.imagePullPolicy;
+  const image = str(container.image);
+  const tag = /:([^/:@]+)$/.exec(image.split('@')[0])?.[1];
+  return image.includes('@') || (tag && tag !== 'latest') ? 'IfNotPresent' : 'Always';
+}
+
+export class DockerPods {
+  private readonly docker: Docker;
+  private readonly client: LocalClient;
+  private readonly informer: Informer;
+  private readonly ownInformer: boolean;
+  private readonly workers: PodWorkers;
+  private readonly states = new Map<string, PodState>();
+  /** Inspections of exited containers, which never change. */
+  private readonly exitedCache = new Map<string, ContainerInspectInfo>();
+  /** Image ID → repo digest reference, for imageID. */
+  private readonly imageIds = new Map<string, string>();
+  private gcTimer: NodeJS.Timeout | undefined;
+  private eventStream: NodeJS.ReadableStream | undefined;
+  private started = false;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: DockerPodsOptions) {
+    this.docker = options.docker;
+    this.client = options.client;
+    this.log = options.log;
+    this.ownInformer = !options.informers;
+    this.informer = options.informers?.for(PODS) ?? new Informer(this.client, PODS);
+    this.workers = new PodWorkers(
+      (key) => this.sync(key),
+      (key, err) => this.log(`docker node: pod ${key}: ${dockerMessage(err)}`),
+    );
+  }
+
+  /** Adopts or removes what an earlier run left, then runs the pods bound to this node. */
+  async start(): Promise<void> {
+    this.started = true;
+    this.informer.addHandlers({
+      add: (pod) => this.enqueue(pod),
+      update: (_old, pod) => this.enqueue(pod),
+      delete: (pod) => {
+        if (this.states.has(objectKey(pod))) this.workers.add(objectKey(pod));
+      },
+    });
+    if (this.ownInformer || !this.informer.hasSynced) this.informer.start();
+    await this.collectGarbage();
+    for (const pod of this.informer.list()) this.enqueue(pod);
+    this.watchDocker();
+    this.gcTimer = setInterval(() => {
+      if (this.options.runtimeUp())
+        this.collectGarbage().catch((err: unknown) =>
+          this.log(`docker node: cleanup: ${dockerMessage(err)}`),
+        );
+    }, 30_000);
+    this.gcTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.gcTimer) clearInterval(this.gcTimer);
+    (this.eventStream as { destroy?: () => void } | undefined)?.destroy?.();
+    if (this.ownInformer) this.informer.stop();
+    await this.workers.stop();
+  }
+
+  /** Docker came back: look at every pod again and follow Docker's events anew. */
+  runtimeRecovered(): void {
+    if (!this.started) return;
+    this.watchDocker();
+    for (const pod of this.informer.list()) this.enqueue(pod);
+  }
+
+  private enqueue(pod: KubeObject): void {
+    const key = objectKey(pod);
+    if (specOf(pod).nodeName === this.options.nodeName || this.states.has(key))
+      this.workers.add(key);
+  }
+
+  /** Container die/start/oom events from Docker re-sync the pod at once (no polling delay). */
+  private watchDocker(): void {
+    (this.eventStream as { destroy?: () => void } | undefined)?.destroy?.();
+    this.docker
+      .getEvents({
+        filters: JSON.stringify({
+          type: ['container'],
+          label: [`${LABEL_CLUSTER}=${this.options.clusterId}`],
+        }),
+      })
+      .then((stream) => {
+        if (!this.started) {
+          (stream as { destroy?: () => void }).destroy?.();
+          return;
+        }
+        this.eventStream = stream;
+        let buffer = '';
+        stream.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            try {
+              const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+              const attributes = event.Actor?.Attributes ?? {};
+              const namespace = attributes[LABEL_NAMESPACE];
+              const name = attributes[LABEL_POD_NAME];
+              if (namespace && name) this.workers.add(`${namespace}/${name}`);
+            } catch {
+              // A partial or foreign line: the periodic resync covers it.
+            }
+          }
+        });
+        stream.on('error', () => undefined);
+      })
+      .catch((err: unknown) => this.log(`docker node: events: ${dockerMessage(err)}`));
+  }
+
+  // ---- Docker state -------------------------------------------------------------------------
+
+  private async inspect(id: string): Promise<ContainerInspectInfo | undefined> {
+    const cached = this.exitedCache.get(id);
+    if (cached) return cached;
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      if (!info.State.Running && info.State.Status === 'exited') this.exitedCache.set(id, info);
+      return info;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  private async podContainers(uid: string): Promise<PodContainers> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({
+        label: [`${LABEL_CLUSTER}=${this.options.clusterId}`, `${LABEL_POD_UID}=${uid}`],
+      }),
+    });
+    const all: Found[] = [];
+    for (const summary of list) {
+      const info = await this.inspect(summary.Id);
+      if (!info) continue;
+      const labels = info.Config.Labels ?? {};
+      all.push({
+        id: summary.Id,
+        name: labels[LABEL_ROLE] === 'sandbox' ? 'POD' : (labels[LABEL_CONTAINER] ?? ''),
+        restartCount: Number(labels[LABEL_RESTART_COUNT] ?? 0) || 0,
+        info,
+      });
+    }
+    const newestFirst = (a: Found, b: Found) =>
+      b.restartCount - a.restartCount || timeMs(b.info.Created) - timeMs(a.info.Created);
+    const sandboxes = all
+      .filter((f) => f.info.Config.Labels?.[LABEL_ROLE] === 'sandbox')
+      .sort((a, b) => timeMs(b.info.Created) - timeMs(a.info.Created));
+    const byName = new Map<string, Found[]>();
+    for (const f of all) {
+      if (f.info.Config.Labels?.[LABEL_ROLE] !== 'container') continue;
+      const list = byName.get(f.name) ?? [];
+      list.push(f);
+      byName.set(f.name, list);
+    }
+    for (const list of byName.values()) list.sort(newestFirst);
+    return { sandboxes, byName, all };
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    this.exitedCache.delete(id);
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  private async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    try {
+      // Docker sends the container's stop signal (the image's STOPSIGNAL, else SIGTERM), then
+      // SIGKILL after the grace period, as kubelet's KillContainer does.
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw err;
+    }
+    this.exitedCache.delete(id);
+  }
+
+  /**
+   * Removes containers of this cluster whose pod is gone (or no longer bound here), stopping
+   * them gracefully first; containers without this cluster's labels are never looked at.
+   */
+  async collectGarbage(): Promise<void> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${LABEL_CLUSTER}=${this.options.clusterId}`] }),
+    });
+    const live = new Set(
+      this.informer
+        .list()
+        .filter((p) => specOf(p).nodeName === this.options.nodeName)
+        .map((p) => p.metadata.uid),
+    );
+    const orphans = list.filter((c) => !live.has(c.Labels?.[LABEL_POD_UID]));
+    await Promise.all(
+      orphans.map(async (c) => {
+        const uid = c.Labels?.[LABEL_POD_UID] ?? '';
+        if ([...this.states.values()].some((s) => s.uid === uid && s.terminating !== undefined))
+          return;
+        if (c.State === 'running')
+          await this.stopContainer(c.Id, Math.min(Number(c.Labels?.[LABEL_GRACE] ?? 30) || 0, 30));
+        await this.removeContainer(c.Id);
+        this.log(`docker node: removed container ${c.Names?.[0] ?? c.Id} (its pod is gone)`);
+      }),
+    );
+    await this.removeVolumes();
+  }
+
+  // ---- volumes ----------------------------------------------------------------------------
+
+  /**
+   * The Docker volumes backing the pod's emptyDir volumes (medium Memory: a tmpfs volume, so every
+   * container of the pod sees the same files), created on first use; other kinds are not mounted.
+   */
+  private async ensureVolumes(pod: KubeObject, state: PodState): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const volumes = Array.isArray(specOf(pod).volumes) ? (specOf(pod).volumes as Obj[]) : [];
+    for (const volume of volumes) {
+      const emptyDir = volume.emptyDir as Obj | undefined;
+      if (!emptyDir || typeof emptyDir !== 'object') continue;
+      const podVolume = str(volume.name);
+      const name = volumeName(this.options.clusterId, state.ref, podVolume);
+      const options: Record<string, string> = {};
+      if (emptyDir.medium === 'Memory') {
+        options.type = 'tmpfs';
+        options.device = 'tmpfs';
+        const limit = emptyDir.sizeLimit ? parseQuantity(str(emptyDir.sizeLimit)) : undefined;
+        if (limit && typeof limit !== 'string') options.o = `size=${quantityValue(limit)}`;
+      }
+      // Creating a volume that exists returns it: safe to repeat.
+      await this.docker.createVolume({
+        Name: name,
+        Labels: volumeLabels(this.options.clusterId, state.ref, podVolume),
+        DriverOpts: options,
+      });
+      out.set(podVolume, name);
+    }
+    return out;
+  }
+
+  /** Removes the Docker volumes of pods that are gone (those still in use stay until next time). */
+  private async removeVolumes(uid?: string): Promise<void> {
+    const labels = [`${LABEL_CLUSTER}=${this.options.clusterId}`, `${LABEL_ROLE}=volume`];
+    if (uid) labels.push(`${LABEL_POD_UID}=${uid}`);
+    const { Volumes } = await this.docker.listVolumes({
+      filters: JSON.stringify({ label: labels }),
+    });
+    const live = new Set(
+      this.informer
+        .list()
+        .filter((p) => specOf(p).nodeName === this.options.nodeName)
+        .map((p) => p.metadata.uid),
+    );
+    for (const volume of Volumes ?? []) {
+      const owner = volume.Labels?.[LABEL_POD_UID];
+      if (uid === undefined && live.has(owner)) continue;
+      try {
+        await this.docker.getVolume(volume.Name).remove();
+      } catch (err) {
+        const code = (err as { statusCode?: number }).statusCode;
+        if (code !== 404 && code !== 409) throw err;
+      }
+    }
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  private async imagePresent(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
+  }
+
+  private async pull(image: string, auth?: RegistryAuth): Promise<void> {
+    const stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null) =>
+        err ? reject(err) : resolve(),
+      );
+    });
+  }
+
+  /** Pulls with each matching imagePullSecret in turn (kubelet's keyring), else anonymously. */
+  private async pullFor(pod: KubeObject, image: string): Promise<void> {
+    const refs = Array.isArray(specOf(pod).imagePullSecrets)
+      ? (specOf(pod).imagePullSecrets as Obj[])
+      : [];
+    const secrets = refs
+      .map((r) => this.client.tryGet(SECRETS, pod.metadata.namespace ?? '', str(r.name)))
+      .filter((s): s is KubeObject => s !== undefined);
+    const credentials = pullCredentials(image, secrets);
+    if (!credentials.length) return this.pull(image);
+    let last: unknown;
+    for (const auth of credentials) {
+      try {
+        return await this.pull(image, auth);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  /**
+   * Makes the container's image present per its imagePullPolicy, with kubelet's events; returns
+   * false (and records why the container waits) when it is not.
+   */
+  private async ensureImage(pod: KubeObject, state: PodState, container: Obj): Promise<boolean> {
+    const image = str(container.image);
+    const name = str(container.name);
+    const policy = imagePullPolicy(container);
+    const events = this.options.events;
+    const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) };
+    const present = await this.imagePresent(image);
+    if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
+      if (present) {
+        events.event(
+          target,
+          'Normal',
+          'Pulled',
+          `Container image "${image}" already present on machine`,
+        );
+        return true;
+      }
+      const message = `Container image "${image}" is not present with pull policy of Never`;
+      state.waiting.set(name, { reason: 'ErrImageNeverPull', message });
+      events.event(target, 'Warning', 'ErrImageNeverPull', message);
+      return false;
+    }
+    const backoff = state.pullBackoff.get(image);
+    if (backoff && Date.now() < backoff.until) {
+      state.waiting.set(name, {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${image}": ErrImagePull: ${backoff.message}`,
+      });
+      events.event(target, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      events.event(target, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+      return false;
+    }
+    events.event(target, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const started = performance.now();
+    try {
+      await this.pullFor(pod, image);
+    } catch (err) {
+      const message = dockerMessage(err);
+      const delay = Math.min((backoff?.delay ?? DEFAULT_BACKOFF_MS / 2) * 2, MAX_BACKOFF_MS);
+      state.pullBackoff.set(image, { until: Date.now() + delay, delay, message });
+      state.waiting.set(name, { reason: 'ErrImagePull', message });
+      events.event(target, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      events.event(target, 'Warning', 'Failed', 'Error: ErrImagePull');
+      return false;
+    }
+    state.pullBackoff.delete(image);
+    const seconds = ((performance.now() - started) / 1000).toFixed(3);
+    let size = '';
+    try {
+      size = ` Image size: ${(await this.docker.getImage(image).inspect()).Size} bytes.`;
+    } catch {
+      // The size is only for the message.
+    }
+    events.event(
+      target,
+      'Normal',
+      'Pulled',
+      `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting).${size}`,
+    );
+    return true;
+  }
+
+  private async imageIdOf(imageId: string, fallback: string): Promise<string> {
+    const known = this.imageIds.get(imageId);
+    if (known) return known;
+    let ref = imageId;
+    try {
+      const info = await this.docker.getImage(imageId).inspect();
+      const repo = fallback.split('@')[0].replace(/:[^/:]+$/, '');
+      ref =
+        info.RepoDigests?.find((d) => d.startsWith(`${repo}@`)) ?? info.RepoDigests?.[0] ?? imageId;
+    } catch {
+      // Keep the bare image ID.
+    }
+    this.imageIds.set(imageId, ref);
+    return ref;
+  }
+
+  // ---- sync ---------------------------------------------------------------------------------
+
+  private ref(pod: KubeObject) {
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: pod.metadata.namespace,
+      name: pod.metadata.name ?? '',
+      uid: pod.metadata.uid,
+    };
+  }
+
+  private fieldPath(pod: KubeObject, container: string): string {
+    const spec = specOf(pod);
+    const init = containersOf(spec, 'initContainers').findIndex((c) => c.name === container);
+    if (init >= 0) return `spec.initContainers{${container}}`;
+    return `spec.containers{${container}}`;
+  }
+
+  private stateFor(key: string, pod: KubeObject): PodState {
+    let state = this.states.get(key);
+    if (!state || state.uid !== pod.metadata.uid) {
+      const started = statusOf(pod).startTime;
+      state = {
+        uid: pod.metadata.uid ?? '',
+        ref: {
+          uid: pod.metadata.uid ?? '',
+          namespace: pod.metadata.namespace ?? '',
+          name: pod.metadata.name ?? '',
+        },
+        startTime: typeof started === 'string' ? Date.parse(started) : Date.now(),
+        waiting: new Map(),
+        pullBackoff: new Map(),
+        backoffReported: new Map(),
+      };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private async sync(key: string): Promise<SyncResult> {
+    if (!this.options.runtimeUp()) return { requeueAfterMs: 2_000 };
+    const pod = this.informer.getByKey(key);
+    const previous = this.states.get(key);
+    const ours = pod && specOf(pod).nodeName === this.options.nodeName;
+    if (previous && (!ours || previous.uid !== pod.metadata.uid)) {
+      if (previous.terminating) await previous.terminating;
+      // The pod is gone without passing through graceful deletion (force delete): tear down.
+      const found = await this.podContainers(previous.uid);
+      const grace = Math.min(Number(found.all[0]?.info.Config.Labels?.[LABEL_GRACE] ?? 0) || 0, 30);
+      await Promise.all(found.all.filter(isRunning).map((f) => this.stopContainer(f.id, grace)));
+      await Promise.all(found.all.map((f) => this.removeContainer(f.id)));
+      await this.removeVolumes(previous.uid);
+      this.states.delete(key);
+    }
+    if (!pod || !ours) return;
+    const state = this.stateFor(key, pod);
+    if (pod.metadata.deletionTimestamp) {
+      state.terminating ??= this.terminate(key, pod, state).finally(() => {
+        state.terminating = undefined;
+      });
+      await state.terminating;
+      return;
+    }
+    if (isTerminalPhase(statusOf(pod).phase)) {
+      // A finished pod keeps its exited containers (for logs) but not its sandbox.
+      const found = await this.podContainers(state.uid);
+      await Promise.all(found.sandboxes.filter(isRunning).map((s) => this.stopContainer(s.id, 0)));
+      return;
+    }
+    return this.syncRunning(pod, state);
+  }
+
+  private grace(pod: KubeObject): number {
+    const given =
+      pod.metadata.deletionGracePeriodSeconds ?? specOf(pod).terminationGracePeriodSeconds;
+    return typeof given === 'number' && given >= 0 ? given : 30;
+  }
+
+  /** Graceful termination: stop signal, grace period, SIGKILL; final status; remove; delete. */
+  private async terminate(key: string, pod: KubeObject, state: PodState): Promise<void> {
+    const grace = this.grace(pod);
+    const found = await this.podContainers(state.uid);
+    const running = found.all.filter(
+      (f) => isRunning(f) && f.info.Config.Labels?.[LABEL_ROLE] === 'container',
+    );
+    for (const f of running)
+      this.options.events.event(
+        { ...this.ref(pod), fieldPath: this.fieldPath(pod, f.name) },
+        'Normal',
+        'Killing',
+        `Stopping container ${f.name}`,
+      );
+    await Promise.all(running.map((f) => this.stopContainer(f.id, grace)));
+    await Promise.all(found.sandboxes.filter(isRunning).map((s) => this.stopContainer(s.id, 0)));
+    const current = this.informer.getByKey(key) ?? pod;
+    if (current.metadata.uid === state.uid) {
+      const after = await this.podContainers(state.uid);
+      const status = await this.computeStatus(current, state, after, true, undefined);
+      await this.writeStatus(current, status);
+    }
+    await Promise.all(found.all.map((f) => this.removeContainer(f.id)));
+    await this.removeVolumes(state.uid);
+    try {
+      await this.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: state.uid },
+      });
+    } catch (err) {
+      if (!(err instanceof StatusError && (err.code === 404 || err.code === 409))) throw err;
+    }
+    this.states.delete(key);
+  }
+
+  private lookup(): ObjectLookup {
+    return {
+      configMap: (namespace, name) => this.client.tryGet(CONFIGMAPS, namespace, name),
+      secret: (namespace, name) => this.client.tryGet(SECRETS, namespace, name),
+    };
+  }
+
+  private async ensureSandbox(
+    pod: KubeObject,
+    state: PodState,
+    found: PodContainers,
+  ): Promise<Found | undefined> {
+    const latest = found.sandboxes[0];
+    if (isRunning(latest)) return latest;
+    // A dead sandbox takes the pod's containers with it (their network is gone): start over.
+    if (latest) {
+      await Promise.all(
+        found.all
+          .filter((f) => f !== latest && isRunning(f))
+          .map((f) => this.stopContainer(f.id, 0)),
+      );
+    }
+    if (!(await this.imagePresent(this.options.sandboxImage))) {
+      try {
+        await this.pull(this.options.sandboxImage);
+      } catch (err) {
+        const message = `failed to pull the sandbox image "${this.options.sandboxImage}": ${dockerMessage(err)}`;
+        this.options.events.event(this.ref(pod), 'Warning', 'FailedCreatePodSandBox', message);
+        throw new Error(message, { cause: err });
+      }
+    }
+    const attempt = latest ? Number(/_(\d+)$/.exec(latest.info.Name)?.[1] ?? 0) + 1 : 0;
+    const hostname = (pod.metadata.name ?? '').slice(0, 63).replace(/[-.]+$/, '');
+    try {
+      const container = await this.docker.createContainer({
+        name: containerName(state.ref, 'POD', attempt),
+        Image: this.options.sandboxImage,
+        Hostname: hostname,
+        Labels: podLabels(this.options.clusterId, state.ref),
+        HostConfig: {
+          NetworkMode: this.options.network,
+          IpcMode: 'shareable',
+          RestartPolicy: { Name: 'no' },
+        },
+      });
+      await container.start();
+      if (latest) await this.removeContainer(latest.id);
+      const info = await container.inspect();
+      return { id: container.id, name: 'POD', restartCount: attempt, info };
+    } catch (err) {
+      const message = `Failed to create pod sandbox: ${dockerMessage(err)}`;
+      this.options.events.event(this.ref(pod), 'Warning', 'FailedCreatePodSandBox', message);
+      throw new Error(message, { cause: err });
+    }
+  }
+
+  private sandboxIP(sandbox: Found | undefined): string | undefined {
+    const ip = sandbox?.info.NetworkSettings.Networks?.[this.options.network]?.IPAddress;
+    return ip || undefined;
+  }
+
+  /** Creates and starts one attempt of a container; false when it must wait (image, config). */
+  private async startContainer(
+    pod: KubeObject,
+    state: PodState,
+    spec: Obj,
+    type: 'init' | 'regular',
+    restartCount: number,
+    sandbox: Found,
+    previous: Found[],
+  ): Promise<boolean> {
+    const name = str(spec.name);
+    const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) };
+    state.waiting.delete(name);
+    if (!(await this.ensureImage(pod, state, spec))) return false;
+    let env: string[];
+    try {
+      env = resolveEnv(pod, spec, this.lookup(), {
+        podIP: this.sandboxIP(sandbox),
+        hostIP: this.options.hostIP,
+      });
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      state.waiting.set(name, { reason: 'CreateContainerConfigError', message: err.message });
+      this.options.events.event(target, 'Warning', 'Failed', `Error: ${err.message}`);
+      return false;
+    }
+    const options = containerCreateOptions({
+      pod,
+      container: spec,
+      env,
+      image: str(spec.image),
+      name: containerName(state.ref, name, restartCount),
+      labels: podLabels(this.options.clusterId, state.ref, {
+        name,
+        type,
+        restartCount,
+        grace: this.grace(pod),
+      }),
+      sandboxId: sandbox.id,
+      volumes: await this.ensureVolumes(pod, state),
+    });
+    let container;
+    try {
+      container = await this.docker.createContainer(options);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 409) {
+        // A leftover of this very attempt (a crash between create and start): replace it.
+        await this.removeContainer(String(options.name));
+        container = await this.docker.createContainer(options);
+      } else {
+        const message = dockerMessage(err);
+        state.waiting.set(name, { reason: 'CreateContainerError', message });
+        this.options.events.event(target, 'Warning', 'Failed', `Error: ${message}`);
+        return false;
+      }
+    }
+    this.options.events.event(target, 'Normal', 'Created', `Created container: ${name}`);
+    // Keep only the attempt before this one (kubelet keeps one dead container for --previous).
+    for (const old of previous.slice(1)) await this.removeContainer(old.id);
+    try {
+      await container.start();
+      this.options.events.event(target, 'Normal', 'Started', `Started container ${name}`);
+    } catch (err) {
+      this.options.events.event(target, 'Warning', 'Failed', `Error: ${dockerMessage(err)}`);
+    }
+    return true;
+  }
+
+  /**
+   * When an exited container may start again: undefined if never (restartPolicy), else the time
+   * its back-off ends.
+   */
+  private restartAt(pod: KubeObject, found: Found, type: 'init' | 'regular'): number | undefined {
+    const policy = restartPolicyOf(pod);
+    const exit = found.info.State.ExitCode;
+    const neverStarted = timeMs(found.info.State.StartedAt) === 0;
+    const failed = exit !== 0 || neverStarted || found.info.State.OOMKilled;
+    if (type === 'init' && !failed) return undefined;
+    if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return undefined;
+    const finished = timeMs(found.info.State.FinishedAt) || Date.now();
+    const ran = finished - (timeMs(found.info.State.StartedAt) || finished);
+    return (
+      finished +
+      crashLoopDelay(found.restartCount, ran, this.options.restartBackoffMs ?? DEFAULT_BACKOFF_MS)
+    );
+  }
+
+  private async syncRunning(pod: KubeObject, state: PodState): Promise<SyncResult> {
+    let found = await this.podContainers(state.uid);
+    // Say "ContainerCreating" at once; pulls and starts can take a while.
+    if (!statusOf(pod).containerStatuses)
+      await this.writeStatus(pod, await this.computeStatus(pod, state, found, false, undefined));
+    const sandbox = await this.ensureSandbox(pod, state, found);
+    if (!sandbox) return { requeueAfterMs: 1_000 };
+    if (sandbox.id !== found.sandboxes[0]?.id) found = await this.podContainers(state.uid);
+    const now = Date.now();
+    let wakeAt = now + RESYNC_MS;
+    const spec = specOf(pod);
+    let initDone = true;
+    for (const c of containersOf(spec, 'initContainers')) {
+      const name = String(c.name);
+      const attempts = found.byName.get(name) ?? [];
+      const latest = attempts[0];
+      if (isRunning(latest)) {
+        initDone = false;
+        break;
+      }
+      if (
+        latest &&
+        isFinished(latest) &&
+        latest.info.State.ExitCode === 0 &&
+        timeMs(latest.info.State.StartedAt)
+      )
+        continue;
+      initDone = false;
+      if (latest) {
+        const at = this.restartAt(pod, latest, 'init');
+        if (at === undefined) break; // restartPolicy Never: the pod fails
+        if (at > now) {
+          this.reportBackoff(pod, state, name, latest);
+          wakeAt = Math.min(wakeAt, at);
+          break;
+        }
+      }
+      await this.startContainer(
+        pod,
+        state,
+        c,
+        'init',
+        latest ? latest.restartCount + 1 : 0,
+        sandbox,
+        attempts,
+      );
+      break;
+    }
+    if (initDone) {
+      for (const c of containersOf(spec, 'containers')) {
+        const name = String(c.name);
+        const attempts = found.byName.get(name) ?? [];
+        const latest = attempts[0];
+        if (isRunning(latest)) continue;
+        if (latest) {
+          const at = this.restartAt(pod, latest, 'regular');
+          if (at === undefined) continue;
+          if (at > now) {
+            this.reportBackoff(pod, state, name, latest);
+            wakeAt = Math.min(wakeAt, at);
+            continue;
+          }
+        }
+        const started = await this.startContainer(
+          pod,
+          state,
+          c,
+          'regular',
+          latest ? latest.restartCount + 1 : 0,
+          sandbox,
+          attempts,
+        );
+        if (!started) {
+          const backoff = state.pullBackoff.get(str(c.image));
+          if (backoff) wakeAt = Math.min(wakeAt, backoff.until);
+        }
+      }
+    }
+    found = await this.podContainers(state.uid);
+    const status = await this.computeStatus(pod, state, found, false, this.sandboxIP(sandbox));
+    if (isTerminalPhase(status.phase))
+      await Promise.all(found.sandboxes.filter(isRunning).map((s) => this.stopContainer(s.id, 0)));
+    await this.writeStatus(pod, status);
+    if (isTerminalPhase(status.phase)) return;
+    return { requeueAfterMs: Math.max(wakeAt - Date.now(), 50) };
+  }
+
+  private reportBackoff(pod: KubeObject, state: PodState, name: string, latest: Found): void {
+    if (state.backoffReported.get(name) === latest.restartCount) return;
+    state.backoffReported.set(name, latest.restartCount);
+    this.options.events.event(
+      { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) },
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${name} in pod ${podDescription(pod)}`,
+    );
+  }
+
+  private async containerStatus(
+    pod: KubeObject,
+    state: PodState,
+    spec: Obj,
+    attempts: Found[],
+    type: 'init' | 'regular',
+    terminal: boolean,
+    initializing: boolean,
+  ): Promise<ContainerStatus> {
+    const name = str(spec.name);
+    const image = str(spec.image);
+    const [latest, previous] = attempts;
+    const status: ContainerStatus = {
+      name,
+      state: {},
+      lastState: {},
+      ready: false,
+      restartCount: latest?.restartCount ?? 0,
+      image,
+      imageID: '',
+      started: false,
+    };
+    if (!latest) {
+      const waiting = state.waiting.get(name);
+      status.state = {
+        waiting: waiting
+          ? { reason: waiting.reason, message: waiting.message }
+          : { reason: initializing || type === 'init' ? 'PodInitializing' : 'ContainerCreating' },
+      };
+      return status;
+    }
+    status.containerID = `docker://${latest.id}`;
+    status.imageID = await this.imageIdOf(latest.info.Image, image);
+    if (previous && isFinished(previous)) status.lastState = { terminated: exitInfo(previous) };
+    if (isRunning(latest)) {
+      status.state = { running: { startedAt: iso(timeMs(latest.info.State.StartedAt)) } };
+      status.started = true;
+      status.ready = type === 'regular' && !terminal;
+      return status;
+    }
+    const at = terminal ? undefined : this.restartAt(pod, latest, type);
+    const waiting = state.waiting.get(name);
+    if (at !== undefined && waiting) {
+      status.state = { waiting: { reason: waiting.reason, message: waiting.message } };
+      status.lastState = { terminated: exitInfo(latest) };
+    } else if (at !== undefined) {
+      const finished = timeMs(latest.info.State.FinishedAt) || Date.now();
+      status.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: crashLoopMessage(pod, name, Math.max(at - finished, 0)),
+        },
+      };
+      status.lastState = { terminated: exitInfo(latest) };
+    } else {
+      status.state = { terminated: exitInfo(latest) };
+    }
+    return status;
+  }
+
+  private async computeStatus(
+    pod: KubeObject,
+    state: PodState,
+    found: PodContainers,
+    terminal: boolean,
+    podIP: string | undefined,
+  ): Promise<Obj> {
+    const spec = specOf(pod);
+    const initStatuses: ContainerStatus[] = [];
+    for (const c of containersOf(spec, 'initContainers'))
+      initStatuses.push(
+        await this.containerStatus(
+          pod,
+          state,
+          c,
+          found.byName.get(String(c.name)) ?? [],
+          'init',
+          terminal,
+          true,
+        ),
+      );
+    const initializing = initStatuses.some((s) => s.state.terminated?.exitCode !== 0);
+    const containerStatuses: ContainerStatus[] = [];
+    for (const c of containersOf(spec, 'containers'))
+      containerStatuses.push(
+        await this.containerStatus(
+          pod,
+          state,
+          c,
+          found.byName.get(String(c.name)) ?? [],
+          'regular',
+          terminal,
+          initializing,
+        ),
+      );
+    const ip =
+      podIP ?? (typeof statusOf(pod).podIP === 'string' ? String(statusOf(pod).podIP) : undefined);
+    const phase = podPhase(pod, initStatuses, containerStatuses, terminal);
+    return buildPodStatus({
+      pod,
+      initStatuses,
+      containerStatuses,
+      hostIP: this.options.hostIP,
+      podIP: ip,
+      startTime: state.startTime,
+      now: Date.now(),
+      terminal,
+      sandboxReady: !!podIP && !isTerminalPhase(phase),
+    });
+  }
+
+  private async writeStatus(pod: KubeObject, status: Obj): Promise<void> {
+    if (deepEqual(status, pod.status)) return;
+    try {
+      await this.client.updateStatus(PODS, pod.metadata.namespace ?? '', {
+        ...structuredClone(pod),
+        status,
+      });
+    } catch (err) {
+      // A newer version is on its way through the informer; that event syncs again.
+      if (err instanceof StatusError && (err.code === 409 || err.code === 404)) return;
+      throw err;
+    }
+  }
+}
