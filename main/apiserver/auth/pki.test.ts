@@ -286,46 +286,44 @@ describe('TLS with the generated PKI', () => {
 
   // Go's TLS stack is what kubectl and helm use; check it accepts the chain, SANs and client cert.
   const kubectl = resolve(import.meta.dirname, '../../../.tools/bin/kubectl');
-  it.skipIf(!existsSync(kubectl))(
-    'kubectl (Go TLS) verifies the server and presents the admin cert',
-    async () => {
-      const pki = await loadOrCreatePki(dir, []);
-      const seen: Array<{ user: unknown; error?: unknown }> = [];
-      const { server, port } = await startServer(pki, seen);
-      try {
-        const kubeconfig = join(dir, 'kubeconfig');
-        await writeFile(
-          kubeconfig,
-          renderKubeconfig({
-            server: `https://127.0.0.1:${port}`,
-            caCertPem: pki.caCertPem,
-            clientCertPem: pki.adminCertPem,
-            clientKeyPem: pki.adminKeyPem,
-          }),
-        );
-        const run = promisify(execFile);
-        const byIp = await run(kubectl, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version']);
-        expect(JSON.parse(byIp.stdout)).toMatchObject({ gitVersion: 'v1.35.0' });
-        const byName = await run(kubectl, [
-          '--kubeconfig',
-          kubeconfig,
-          '--tls-server-name',
-          'kubernetes.default.svc.cluster.local',
-          'get',
-          '--raw',
-          '/version',
-        ]);
-        expect(JSON.parse(byName.stdout)).toMatchObject({ gitVersion: 'v1.35.0' });
-        expect(seen.length).toBeGreaterThanOrEqual(2);
-        for (const s of seen)
-          expect(s.user).toMatchObject({
-            username: 'skiff-admin',
-            groups: ['system:masters', 'system:authenticated'],
-          });
-      } finally {
-        server.close();
-      }
-    },
-    30_000,
-  );
+  it('kubectl (Go TLS) verifies the server and presents the admin cert', async () => {
+    if (!existsSync(kubectl))
+      throw new Error(`${kubectl} is missing: run \`npm run setup:tools\` (npm test does)`);
+    const pki = await loadOrCreatePki(dir, []);
+    const seen: Array<{ user: unknown; error?: unknown }> = [];
+    const { server, port } = await startServer(pki, seen);
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(
+        kubeconfig,
+        renderKubeconfig({
+          server: `https://127.0.0.1:${port}`,
+          caCertPem: pki.caCertPem,
+          clientCertPem: pki.adminCertPem,
+          clientKeyPem: pki.adminKeyPem,
+        }),
+      );
+      const run = promisify(execFile);
+      const byIp = await run(kubectl, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version']);
+      expect(JSON.parse(byIp.stdout)).toMatchObject({ gitVersion: 'v1.35.0' });
+      const byName = await run(kubectl, [
+        '--kubeconfig',
+        kubeconfig,
+        '--tls-server-name',
+        'kubernetes.default.svc.cluster.local',
+        'get',
+        '--raw',
+        '/version',
+      ]);
+      expect(JSON.parse(byName.stdout)).toMatchObject({ gitVersion: 'v1.35.0' });
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      for (const s of seen)
+        expect(s.user).toMatchObject({
+          username: 'skiff-admin',
+          groups: ['system:masters', 'system:authenticated'],
+        });
+    } finally {
+      server.close();
+    }
+  }, 30_000);
 });
