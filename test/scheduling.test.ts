@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSkiffWithNodes } from './support/skiff.ts';
 import type { Skiff } from './support/skiff.ts';
-import { createObjects, namespace } from './support/fixtures.ts';
+import { createObjects, namespace, deployment as deploymentManifest } from './support/fixtures.ts';
 import { eventually, ok } from './support/helpers.ts';
 
 const nodeNames = ['skiff-sim-1', 'skiff-sim-2', 'skiff-sim-3'];
@@ -98,19 +98,7 @@ function deployment(
   replicas: number,
   podSpec: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'web', image }], ...podSpec },
-      },
-    },
-  };
+  return deploymentManifest(ns, name, replicas, image, podSpec);
 }
 
 function pod(ns: string, name: string, podSpec: Record<string, unknown>): Record<string, unknown> {

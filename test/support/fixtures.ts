@@ -125,6 +125,29 @@ export function configMap(
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
 }
 
+/** A Deployment of `replicas` pods labelled app=<name>, one container `web`; podSpec adds to the pod spec. */
+export function deployment(
+  namespace: string,
+  name: string,
+  replicas: number,
+  image: string,
+  podSpec: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image }], ...podSpec },
+      },
+    },
+  };
+}
+
 /** A ServiceAccount token from a TokenRequest through the raw API (JSON, like any client may send). */
 export async function requestToken(
   skiff: Skiff,
