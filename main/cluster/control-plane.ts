@@ -50,7 +50,7 @@ import { ControllerManager } from '../controllers/controller-manager.ts';
 import { controllers } from '../controllers/index.ts';
 import { registryBinder } from '../scheduler/binder.ts';
 import { SimulatedNodes } from '../../agent/simulated/simulated-nodes.ts';
-import { DockerNode } from '../../agent/docker/docker-node.ts';
+import type { DockerNode } from '../../agent/docker/docker-node.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
 
@@ -324,6 +324,8 @@ export class ControlPlane {
       await this.simulated.start();
     }
     if (this.options.docker ?? this.options.controllers !== false) {
+      // Loaded only when wanted: dockerode and its transports cost start time and memory.
+      const { DockerNode } = await import('../../agent/docker/docker-node.ts');
       const docker = new DockerNode({
         client: this.client('docker-kubelet', 'kubelet'),
         nodeName: this.options.nodeName,
