@@ -1,13 +1,15 @@
 // kubelet's pod workers (pkg/kubelet/pod_workers.go): one sync at a time per pod, pods in parallel,
 // so a slow image pull or a grace period holds up only its own pod. A key changed during its sync
 // is synced again right after; a failed sync is retried with a growing delay.
+import { KeyTimers } from '../../main/controllers/runtime/work-queue.ts';
+
 export type SyncResult = { requeueAfterMs?: number } | void;
 
 export class PodWorkers {
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private readonly timers = new KeyTimers((key) => this.add(key));
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -32,19 +34,7 @@ export class PodWorkers {
 
   /** Syncs the key after ms; an earlier pending request wins. */
   addAfter(key: string, ms: number): void {
-    if (this.stopped) return;
-    const due = Date.now() + ms;
-    const pending = this.timers.get(key);
-    if (pending) {
-      if (pending.due <= due) return;
-      clearTimeout(pending.timer);
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, ms);
-    timer.unref();
-    this.timers.set(key, { timer, due });
+    if (!this.stopped) this.timers.after(key, ms);
   }
 
   private async run(key: string): Promise<void> {
@@ -70,7 +60,6 @@ export class PodWorkers {
   /** Stops taking work and waits for the syncs under way. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.all([...this.inFlight]);
   }

@@ -228,12 +228,14 @@ export class DaemonSetController implements Controller {
     const client = this.context.client;
     const spec = specOf(ds);
     const selector = labelSelectorFromJson(spec.selector) ?? nothing();
-    const pods = await claimObjects(client, PODS, ds, selector, this.pods.list(namespace), () => {
-      const fresh = client.tryGet(DAEMON_SETS, namespace, name);
-      return Boolean(
-        fresh && fresh.metadata.uid === ds.metadata.uid && !fresh.metadata.deletionTimestamp,
-      );
-    });
+    const pods = await claimObjects(
+      client,
+      PODS,
+      ds,
+      selector,
+      this.pods.list(namespace),
+      DAEMON_SETS,
+    );
     const templateLabels = () => {
       const meta = isPlainObject(templateOf(ds).metadata) ? (templateOf(ds).metadata as Obj) : {};
       return isPlainObject(meta.labels) ? { ...(meta.labels as Record<string, string>) } : {};

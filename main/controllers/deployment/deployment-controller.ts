@@ -234,10 +234,7 @@ class DeploymentSync {
   private async claimReplicaSets(selector: LabelSelector): Promise<KubeObject[]> {
     const d = this.d;
     const candidates = this.controller.cachedReplicaSets(this.namespace);
-    return claimObjects(this.client, REPLICA_SETS, d, selector, candidates, () => {
-      const fresh = this.client.tryGet(DEPLOYMENTS, this.namespace, d.metadata.name ?? '');
-      return !!fresh && fresh.metadata.uid === d.metadata.uid && !fresh.metadata.deletionTimestamp;
-    });
+    return claimObjects(this.client, REPLICA_SETS, d, selector, candidates, DEPLOYMENTS);
   }
 
   private async writeStatus(status: DeploymentStatus): Promise<void> {

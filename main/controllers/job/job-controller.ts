@@ -215,12 +215,7 @@ export class JobController implements Controller {
     if (!this.expectations.satisfied(key)) return;
     const pods = job.metadata.deletionTimestamp
       ? candidates.filter((p) => controllerRef(p)?.uid === uid)
-      : await claimObjects(this.client, PODS, job, selector, candidates, () => {
-          const fresh = this.client.tryGet(JOBS, namespace, job.metadata.name ?? '');
-          return (
-            fresh !== undefined && fresh.metadata.uid === uid && !fresh.metadata.deletionTimestamp
-          );
-        });
+      : await claimObjects(this.client, PODS, job, selector, candidates, JOBS);
 
     const s = spec(job);
     const nowMs = this.now();

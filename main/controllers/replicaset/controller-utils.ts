@@ -173,8 +173,8 @@ export async function claimObjects(
   owner: KubeObject,
   selector: LabelSelector,
   candidates: KubeObject[],
-  /** Re-checks the owner before adopting (kube's RecheckDeletionTimestamp). */
-  canAdopt: () => boolean,
+  /** The owner's resource: before adopting, the owner is read again (kube's RecheckDeletionTimestamp). */
+  ownerRef: ResourceRef,
 ): Promise<KubeObject[]> {
   const claimed: KubeObject[] = [];
   const uid = owner.metadata.uid;
@@ -209,7 +209,7 @@ export async function claimObjects(
       continue;
     }
     if (!matches || owner.metadata.deletionTimestamp || object.metadata.deletionTimestamp) continue;
-    adoptable ??= canAdopt();
+    adoptable ??= ownerStillAdopts(client, ownerRef, owner);
     if (!adoptable) continue;
     try {
       const adopted = await client.patch(
@@ -230,6 +230,12 @@ export async function claimObjects(
     }
   }
   return claimed;
+}
+
+/** The owner as stored now is the same object (uid) and is not being deleted. */
+function ownerStillAdopts(client: LocalClient, ref: ResourceRef, owner: KubeObject): boolean {
+  const fresh = client.tryGet(ref, owner.metadata.namespace ?? '', owner.metadata.name ?? '');
+  return !!fresh && fresh.metadata.uid === owner.metadata.uid && !fresh.metadata.deletionTimestamp;
 }
 
 /** Seconds-precision RFC 3339, as metav1.Time serializes. */

@@ -231,10 +231,14 @@ export class ReplicaSetController implements Controller {
     const selector = this.kind.selector(rs);
     const needsSync = this.expectations.satisfied(key);
     const candidates = this.pods.list(namespace).filter(isPodActive);
-    const owned = await claimObjects(this.context.client, PODS, rs, selector, candidates, () => {
-      const fresh = this.context.client.tryGet(this.kind.ref, namespace, name);
-      return !!fresh && fresh.metadata.uid === rs.metadata.uid && !fresh.metadata.deletionTimestamp;
-    });
+    const owned = await claimObjects(
+      this.context.client,
+      PODS,
+      rs,
+      selector,
+      candidates,
+      this.kind.ref,
+    );
     let manageError: { error: unknown; reason: string } | undefined;
     if (needsSync && !rs.metadata.deletionTimestamp) {
       try {

@@ -15,6 +15,36 @@ const COOLDOWN_FACTOR = 2;
 
 export type ReconcileResult = { requeueAfterMs?: number } | void;
 
+/**
+ * One pending delayed add per key (client-go's delaying queue): asking again for a key keeps the
+ * earlier of the two times. Shared by the controllers' queue and the kubelet's pod workers.
+ */
+export class KeyTimers {
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+
+  constructor(private readonly fire: (key: string) => void) {}
+
+  after(key: string, ms: number): void {
+    const due = performance.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending) {
+      if (pending.due <= due) return;
+      clearTimeout(pending.timer);
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.fire(key);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, { timer, due });
+  }
+
+  clear(): void {
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
+
 export class WorkQueue {
   /** A queue whose failed reconciles are logged as `name: key: message`, as controllers report them. */
   static logged(
@@ -46,7 +76,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private readonly timers = new KeyTimers((key) => this.add(key));
   /** Key → the time before which it is not reconciled again. */
   private readonly coolingUntil = new Map<string, number>();
   private running = false;
@@ -76,19 +106,7 @@ export class WorkQueue {
 
   /** Adds the key after ms; an earlier pending addAfter of the same key wins. */
   addAfter(key: string, ms: number): void {
-    if (this.stopped) return;
-    const due = performance.now() + ms;
-    const pending = this.timers.get(key);
-    if (pending) {
-      if (pending.due <= due) return;
-      clearTimeout(pending.timer);
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, ms);
-    timer.unref();
-    this.timers.set(key, { timer, due });
+    if (!this.stopped) this.timers.after(key, ms);
   }
 
   private kick(): void {
@@ -133,7 +151,6 @@ export class WorkQueue {
   /** Stops taking work; resolves when the key in progress is done. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.queued.clear();
     this.coolingUntil.clear();

@@ -142,12 +142,7 @@ export class StatefulSetController implements Controller {
       .list(namespace)
       .filter((p) => ordinalOf(set, p) >= 0 || controllerRef(p)?.uid === set.metadata.uid);
     const pods = (
-      await claimObjects(client, PODS, set, selector, candidates, () => {
-        const fresh = client.tryGet(STATEFUL_SETS, namespace, name);
-        return Boolean(
-          fresh && fresh.metadata.uid === set.metadata.uid && !fresh.metadata.deletionTimestamp,
-        );
-      })
+      await claimObjects(client, PODS, set, selector, candidates, STATEFUL_SETS)
     ).filter((p) => ordinalOf(set, p) >= 0);
 
     const templateLabels = (): Record<string, string> => {
