@@ -14,7 +14,8 @@ import { goArch, KUBELET_VERSION, type Obj } from '../kubelet/common.ts';
 import { defaultNodeLabels, NodeHeartbeat, nodeConditions, NODES } from '../kubelet/node-status.ts';
 import { DockerPods, dockerMessage } from './docker-pods.ts';
 import { discoverEngine, localEngineIo, type Engine } from './engine.ts';
-import { CLUSTER_GATEWAY, ensureClusterNetwork } from './network.ts';
+import { ensureClusterNetwork } from './network.ts';
+import { planClusterNetwork, type ClusterNetworkPlan } from '../../main/api/cluster-network.ts';
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
 /** The label a Docker node carries so tools (and tests) can tell it from simulated ones. */
@@ -31,6 +32,8 @@ export interface DockerNodeOptions {
   netdBaseImage?: string;
   /** Where Docker is (default: discovered like the docker CLI does). */
   engine?: Engine;
+  /** The cluster's address plan (default: planClusterNetwork()'s). */
+  network?: ClusterNetworkPlan;
   informers?: InformerFactory;
   log?: (line: string) => void;
   /** kubelet's runtime health check runs every 5 s. */
@@ -108,6 +111,7 @@ export class DockerNode {
   readonly name: string;
   readonly sandboxImage: string;
   readonly netdBaseImage: string | undefined;
+  readonly network: ClusterNetworkPlan;
   engine!: Engine;
   private docker!: Docker;
   /** The same engine with a short timeout, for health pings. */
@@ -134,6 +138,7 @@ export class DockerNode {
     this.name = options.nodeName ?? defaultNodeName();
     this.sandboxImage = options.sandboxImage ?? DEFAULT_SANDBOX_IMAGE;
     this.netdBaseImage = options.netdBaseImage;
+    this.network = options.network ?? planClusterNetwork();
     this.log = options.log ?? (() => undefined);
     this.facts = {
       cpus: os.cpus().length,
@@ -225,7 +230,7 @@ export class DockerNode {
   private async startPods(): Promise<void> {
     if (this.pods || this.podsStarting) return;
     this.podsStarting = (async () => {
-      const network = await ensureClusterNetwork(this.docker, this.clusterId);
+      const network = await ensureClusterNetwork(this.docker, this.clusterId, this.network);
       const pods = new DockerPods({
         docker: this.docker,
         client: this.client,
@@ -233,7 +238,7 @@ export class DockerNode {
         clusterId: this.clusterId,
         network,
         sandboxImage: this.sandboxImage,
-        hostIP: CLUSTER_GATEWAY,
+        hostIP: this.network.gateway,
         events: this.events,
         log: this.log,
         informers: this.options.informers,
@@ -367,7 +372,7 @@ export class DockerNode {
       conditions: nodeConditions(existing, now, this.runtimeError ?? this.networkError),
       // The bridge's gateway is where pods reach the node (hostIP); 127.0.0.1 would be the pod itself.
       addresses: [
-        { type: 'InternalIP', address: CLUSTER_GATEWAY },
+        { type: 'InternalIP', address: this.network.gateway },
         { type: 'Hostname', address: this.name },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },

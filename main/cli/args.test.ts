@@ -48,6 +48,16 @@ describe('skiff serve flags', () => {
     expect(() => parseServeArgs(['--sandbox-image', ''])).toThrow(/--sandbox-image: "" is not/);
   });
 
+  it('reads --cluster-cidr and names it when it is bad', () => {
+    expect(parseServeArgs(['--cluster-cidr', '10.99.0.0/16'])).toMatchObject({
+      clusterCidr: '10.99.0.0/16',
+    });
+    expect(parseServeArgs([])).not.toHaveProperty('clusterCidr');
+    expect(() => parseServeArgs(['--cluster-cidr', '10.99.0.0/30'])).toThrow(
+      /--cluster-cidr: "10.99.0.0\/30" is not an IPv4 CIDR/,
+    );
+  });
+
   it('names the flag in bad input', () => {
     expect(() => parseServeArgs(['--api-port', '70000'])).toThrow(
       new UsageError('--api-port: "70000" is not a port number (0-65535)'),

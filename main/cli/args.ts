@@ -2,6 +2,7 @@
 // is answered with a message naming the flag.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { DEFAULT_CLUSTER_CIDR, planClusterNetwork } from '../api/cluster-network.ts';
 import { defaultDataDir } from './data-dir.ts';
 
 export interface ServeOptions {
@@ -17,6 +18,8 @@ export interface ServeOptions {
   sandboxImage?: string;
   /** Base image of netd (--netd-base-image). */
   netdBaseImage?: string;
+  /** Pod and Service addresses (--cluster-cidr). */
+  clusterCidr?: string;
 }
 
 export class UsageError extends Error {}
@@ -33,6 +36,7 @@ Flags:
   --node-name NAME   name of the Docker node (default: this host's name)
   --sandbox-image IMAGE  image of each pod's sandbox container (default registry.k8s.io/pause:3.10)
   --netd-base-image IMAGE  base image of netd, the in-network helper
+  --cluster-cidr CIDR  pod IPs (lower half) and Service ClusterIPs (upper half) (default ${DEFAULT_CLUSTER_CIDR})
   -h, --help         show this help
 `;
 
@@ -49,6 +53,7 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
         'node-name': { type: 'string' },
         'sandbox-image': { type: 'string' },
         'netd-base-image': { type: 'string' },
+        'cluster-cidr': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -95,7 +100,16 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
   };
   const sandboxImage = image('--sandbox-image', values['sandbox-image']);
   const netdBaseImage = image('--netd-base-image', values['netd-base-image']);
+  const clusterCidr = values['cluster-cidr'];
+  if (clusterCidr !== undefined) {
+    try {
+      planClusterNetwork(clusterCidr);
+    } catch (err) {
+      throw new UsageError(`--cluster-cidr: ${(err as Error).message}`);
+    }
+  }
   return {
+    ...(clusterCidr !== undefined && { clusterCidr }),
     ...(nodeName !== undefined && { nodeName }),
     ...(sandboxImage !== undefined && { sandboxImage }),
     ...(netdBaseImage !== undefined && { netdBaseImage }),

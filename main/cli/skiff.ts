@@ -36,6 +36,7 @@ async function serve(argv: string[]): Promise<number> {
     nodeName: parsed.nodeName,
     sandboxImage: parsed.sandboxImage,
     netdBaseImage: parsed.netdBaseImage,
+    clusterCidr: parsed.clusterCidr,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   let stopping: Promise<void> | undefined;

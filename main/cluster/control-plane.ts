@@ -50,6 +50,7 @@ import { ControllerManager } from '../controllers/controller-manager.ts';
 import { controllers } from '../controllers/index.ts';
 import { registryBinder } from '../scheduler/binder.ts';
 import { SimulatedNodes } from '../../agent/simulated/simulated-nodes.ts';
+import { planClusterNetwork, type ClusterNetworkPlan } from '../api/cluster-network.ts';
 import type { DockerNode } from '../../agent/docker/docker-node.ts';
 import type { KubeObject } from '../api/types.ts';
 import type { UserInfo } from '../api/user.ts';
@@ -59,7 +60,8 @@ export interface ControlPlaneOptions {
   apiPort: number;
   /** When false, a taken port makes the server move to a free one instead of failing. */
   apiPortExplicit: boolean;
-  serviceCidr?: string;
+  /** Pod and Service addresses (--cluster-cidr; default DEFAULT_CLUSTER_CIDR). */
+  clusterCidr?: string;
   log?: (line: string) => void;
   /** Simulated (kwok-like) nodes to register: pods bound to them run as status only. */
   simulatedNodes?: number;
@@ -78,7 +80,6 @@ export interface ControlPlaneOptions {
   netdBaseImage?: string;
 }
 
-export const DEFAULT_SERVICE_CIDR = '10.96.128.0/17';
 const ADMIN_GROUPS = ['system:masters', 'system:authenticated'];
 
 export class PortInUseError extends Error {}
@@ -98,6 +99,7 @@ export class ControlPlane {
   private controllerManager: ControllerManager | undefined;
   simulated: SimulatedNodes | undefined;
   docker: DockerNode | undefined;
+  network!: ClusterNetworkPlan;
   private started = false;
 
   constructor(private readonly options: ControlPlaneOptions) {}
@@ -110,8 +112,12 @@ export class ControlPlane {
     const { dataDir } = this.options;
     const log = this.options.log ?? (() => undefined);
     await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const serviceCidr = this.options.serviceCidr ?? DEFAULT_SERVICE_CIDR;
-    const allocator = new ServiceAllocator({ serviceCidr, nodePortMin: 30000, nodePortMax: 32767 });
+    const network = (this.network = planClusterNetwork(this.options.clusterCidr));
+    const allocator = new ServiceAllocator({
+      serviceCidr: network.serviceRange,
+      nodePortMin: 30000,
+      nodePortMax: 32767,
+    });
     const [pki, store] = await Promise.all([
       loadOrCreatePki(path.join(dataDir, 'pki'), [allocator.firstIp]),
       openStore({ dataDir: path.join(dataDir, 'store') }),
@@ -331,6 +337,7 @@ export class ControlPlane {
         nodeName: this.options.nodeName,
         sandboxImage: this.options.sandboxImage,
         netdBaseImage: this.options.netdBaseImage,
+        network: this.network,
         informers: this.informers,
         log,
       });

@@ -79,6 +79,11 @@ export class Skiff {
       ? ['--sandbox-image', TEST_SANDBOX_IMAGE, '--data-dir', dataDir]
       : ['--no-docker', '--data-dir', dataDir];
     if (!extra.includes('--api-port')) args.push('--api-port', '0');
+    // Docker suites run one at a time, but two checkouts sharing one dockerd need distinct
+    // cluster networks: SKIFF_TEST_CLUSTER_CIDR gives this checkout its own.
+    const cidr = process.env.SKIFF_TEST_CLUSTER_CIDR;
+    if (options.docker && cidr && !extra.includes('--cluster-cidr'))
+      args.push('--cluster-cidr', cidr);
     args.push(...extra);
     const skiff = new Skiff(
       dataDir,

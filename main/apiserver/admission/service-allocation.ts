@@ -3,6 +3,7 @@
 // reserved while a create is in flight and released when a Service is deleted or changes type.
 import { invalid, fieldErrors, type FieldError } from '../../api/status.ts';
 import type { KubeObject } from '../../api/types.ts';
+import { ipToNumber, ipToString, parseCidr } from '../../api/cluster-network.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../registry/rest.ts';
 
 export interface ServiceRanges {
@@ -25,29 +26,6 @@ interface ServiceSpec {
   clusterIPs?: string[];
   ports?: ServicePort[];
   healthCheckNodePort?: number;
-}
-
-export function parseCidr(cidr: string): { base: number; size: number } {
-  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!match) throw new Error(`invalid CIDR ${cidr}`);
-  const octets = match.slice(1, 5).map(Number);
-  const bits = Number(match[5]);
-  if (octets.some((o) => o > 255) || bits < 8 || bits > 30) throw new Error(`invalid CIDR ${cidr}`);
-  const ip = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-  const size = 2 ** (32 - bits);
-  return { base: ip - (ip % size), size };
-}
-
-export function ipToString(ip: number): string {
-  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
-}
-
-export function ipToNumber(ip: string): number | undefined {
-  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
-  if (!match) return undefined;
-  const octets = match.slice(1).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  return ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
 }
 
 function specOf(object: KubeObject | undefined): ServiceSpec {
