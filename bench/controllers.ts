@@ -165,6 +165,51 @@ function timeKubectl(kubeconfig: string, args: string[]): number {
   return performance.now() - started;
 }
 
+/** Go duration text as kubectl logs it ("153.398414ms", "1.2s", "850µs") in milliseconds. */
+function goDurationMs(text: string): number {
+  const match = /^([\d.]+)(ns|µs|us|ms|s)$/.exec(text);
+  if (!match) return 0;
+  const scale = { ns: 1e-6, µs: 1e-3, us: 1e-3, ms: 1, s: 1000 }[match[2] as 'ns'];
+  return Number(match[1]) * scale;
+}
+
+/**
+ * Where `kubectl get pods -A` spends its time, from its own -v=6 log: the time it waited on its
+ * client-side rate limiter (client-go's default 5 QPS, burst 10) and the span from sending the
+ * first page request to receiving the last page. Each page request is throttled before sending,
+ * whatever server answers it.
+ */
+function traceKubectlList(
+  kubeconfig: string,
+  args: string[],
+): { throttledMs: number; pagesSpanMs: number; pages: number } {
+  const result = spawnSync(kubectlPath, ['--kubeconfig', kubeconfig, ...args, '-v=6'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+  let throttledMs = 0;
+  let first: number | undefined;
+  let last = 0;
+  let pages = 0;
+  for (const line of result.stderr.split('\n')) {
+    const waited = /"Waited before sending request" delay="([^"]+)"/.exec(line);
+    if (waited) throttledMs += goDurationMs(waited[1]);
+    const response =
+      /^I\d{4} (\d+):(\d+):([\d.]+).*"Response" verb="GET" url="[^"]*\/api\/v1\/pods\?[^"]*".* milliseconds=(\d+)/.exec(
+        line,
+      );
+    if (response) {
+      const at =
+        (Number(response[1]) * 3600 + Number(response[2]) * 60 + Number(response[3])) * 1000;
+      first ??= at - Number(response[4]);
+      last = at;
+      pages++;
+    }
+  }
+  return { throttledMs, pagesSpanMs: first === undefined ? 0 : last - first, pages };
+}
+
 function readyNodes(client: Client, count: number): Promise<void> {
   return until(`${count} Ready nodes`, 60_000, async () => {
     const list = JSON.parse(await ok(client, 'GET', '/api/v1/nodes')) as {
@@ -343,6 +388,21 @@ async function main(): Promise<void> {
       's',
       { label: 'kubectl get namespaces', value: kubectlFloor / 1000 },
       '<= 2 s',
+    );
+    const trace = traceKubectlList(skiff.kubeconfigPath, ['get', 'pods', '-A']);
+    report(
+      `  kubectl: first page request to last page (${trace.pages} pages)`,
+      trace.pagesSpanMs / 1000,
+      's',
+      { label: 'whole kubectl get pods -A', value: getAll / 1000 },
+      '(reference)',
+    );
+    report(
+      '  of which kubectl waited on its own rate limiter',
+      trace.throttledMs / 1000,
+      's',
+      { label: 'whole kubectl get pods -A', value: getAll / 1000 },
+      '(reference)',
     );
     const server = await serverTableTime(client);
     report(

@@ -4,7 +4,9 @@
 import https from 'node:https';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 
 export interface Client {
@@ -91,15 +93,47 @@ export interface SkiffProcess {
   kubeconfigPath: string;
 }
 
-/** Starts `skiff serve --no-docker` on dataDir with extra flags; resolves once /readyz is OK. */
-export async function startSkiff(dataDir: string, extraArgs: string[] = []): Promise<SkiffProcess> {
+/**
+ * Compiles the `skiff` command to one JavaScript file, as a release would ship it (dependencies
+ * stay in node_modules, the generated OpenAPI definitions beside it, as the Electron build does).
+ * Returns the file to run with plain node: no tsx loader thread, no esbuild service, no source maps.
+ */
+export async function buildSkiff(): Promise<string> {
+  const outDir = path.resolve('node_modules/.cache/skiff-bench');
+  const outfile = path.join(outDir, 'skiff.mjs');
+  await build({
+    entryPoints: ['main/cli/skiff.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  });
+  fs.mkdirSync(path.join(outDir, 'generated'), { recursive: true });
+  fs.copyFileSync(
+    'main/apiserver/openapi/generated/definitions.json',
+    path.join(outDir, 'generated', 'definitions.json'),
+  );
+  return outfile;
+}
+
+/**
+ * Starts `skiff serve --no-docker` on dataDir with extra flags; resolves once /readyz is OK. It
+ * runs the TypeScript sources through tsx (as `npm run serve` does) unless given a compiled file.
+ */
+export async function startSkiff(
+  dataDir: string,
+  extraArgs: string[] = [],
+  compiled?: string,
+): Promise<SkiffProcess> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'main/cli/skiff.ts',
+      // Extra node flags for profiling a run (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+      ...(process.env.SKIFF_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(compiled ? [compiled] : ['--import', 'tsx', 'main/cli/skiff.ts']),
       'serve',
       '--no-docker',
       '--data-dir',
@@ -111,6 +145,9 @@ export async function startSkiff(dataDir: string, extraArgs: string[] = []): Pro
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
+  // The child's whole output to a file, for profiling runs (e.g. with `--trace-gc`).
+  const childLog = process.env.SKIFF_BENCH_CHILD_LOG;
+  if (childLog) child.stdout.on('data', (chunk: Buffer) => fs.appendFileSync(childLog, chunk));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 30_000);
     child.stdout.on('data', (chunk: Buffer) => {

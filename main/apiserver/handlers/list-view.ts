@@ -139,14 +139,14 @@ export class ListView {
         items: items.map((item) => partial(item, rendering.version)),
       };
     }
-    // Items are the store's frozen objects (or conversions): reuse their cached JSON text.
+    // Items are the store's frozen objects (or conversions): their text is kept for the next list.
     const head = JSON.stringify({
       kind: info.listKind,
       apiVersion: apiVersionOf(info.group, info.version),
       metadata,
     });
     return new RawJson(
-      `${head.slice(0, -1)},"items":[${items.map((item) => jsonText(item)).join(',')}]}`,
+      `${head.slice(0, -1)},"items":[${items.map((item) => jsonText(item, true)).join(',')}]}`,
     );
   }
 

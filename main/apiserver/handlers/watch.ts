@@ -153,9 +153,7 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
 
   const write = (type: WatchEventType, object: unknown) => {
     if (closed) return;
-    const text =
-      typeof object === 'object' && object !== null ? jsonText(object) : JSON.stringify(object);
-    res.write(`{"type":"${type}","object":${text}}\n`);
+    res.write(eventLine(type, object));
   };
   const close = () => {
     if (closed) return;
@@ -200,6 +198,21 @@ export function serveWatch(store: Store, res: ServerResponse, req: WatchRequest)
     timers.push(setTimeout(tick, interval));
   }
   return { done, close };
+}
+
+/** The last event line encoded, and what it was made of: one event's fan-out encodes it once. */
+let lastLine: { type: WatchEventType; object: object; bytes: Buffer } | undefined;
+
+/** One newline-delimited watch event as bytes, shared by every watcher the same event goes to. */
+function eventLine(type: WatchEventType, object: unknown): Buffer | string {
+  if (typeof object !== 'object' || object === null) {
+    return `{"type":"${type}","object":${JSON.stringify(object)}}\n`;
+  }
+  if (lastLine?.object === object && lastLine.type === type) return lastLine.bytes;
+  const text = `{"type":"${type}","object":${jsonText(object)}}\n`;
+  if (!Object.isFrozen(object)) return text;
+  lastLine = { type, object, bytes: Buffer.from(text, 'utf8') };
+  return lastLine.bytes;
 }
 
 /** Filters an event through the selector, turning matches that start or stop into ADDED/DELETED. */
