@@ -18,10 +18,19 @@ import {
   requireDocker,
 } from './support/docker.ts';
 import { eventually, ok, tableOf } from './support/helpers.ts';
+import { ipToNumber, parseCidr, planClusterNetwork } from '../main/api/cluster-network.ts';
 import { readDockerTestEnv } from '../scripts/docker-test-env/state.ts';
 
 const NODE = 'skiff-e2e-docker';
 const NS = 'docker-e2e';
+// The address plan this run's cluster uses (test/support/skiff.ts passes SKIFF_TEST_CLUSTER_CIDR).
+const plan = planClusterNetwork(process.env.SKIFF_TEST_CLUSTER_CIDR || undefined);
+
+function inRange(ip: string, cidr: string): boolean {
+  const { base, size } = parseCidr(cidr);
+  const n = ipToNumber(ip);
+  return n !== undefined && n >= base && n < base + size;
+}
 
 interface ContainerState {
   running?: { startedAt: string };
@@ -124,7 +133,7 @@ describe('the Docker node', () => {
       STATUS: 'Ready',
       VERSION: 'v1.35.0',
       'CONTAINER-RUNTIME': `docker://${info.ServerVersion}`,
-      'INTERNAL-IP': '10.96.0.1',
+      'INTERNAL-IP': plan.gateway,
     });
     expect(table.some((r) => r.NAME === 'skiff-sim-1')).toBe(true);
     const node = JSON.parse(ok(await kubectl(['get', 'node', NODE, '-o', 'json']))) as {
@@ -192,7 +201,7 @@ spec:
     const [p] = await podsOf('web');
     expect(p.spec.nodeName).toBe(NODE);
     expect(p.status?.phase).toBe('Running');
-    expect(p.status?.podIP).toMatch(/^10\.96\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7])\.\d+$/);
+    expect(inRange(p.status!.podIP!, plan.podRange)).toBe(true);
     expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const app = p.status!.containerStatuses![0];
     expect(app).toMatchObject({ name: 'app', ready: true, restartCount: 0 });

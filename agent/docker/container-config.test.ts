@@ -6,7 +6,10 @@ import {
   expandVars,
   resolveEnv,
   resourceLimits,
-  volumeMounts,
+  sandboxPortBindings,
+  securityOptions,
+  subPathOf,
+  verifyRunAsNonRoot,
   type ObjectLookup,
 } from './container-config.ts';
 
@@ -117,19 +120,129 @@ describe('container create options', () => {
       }).Cmd,
     ).toEqual([]);
     expect(resourceLimits({})).toEqual({});
-    expect(
-      volumeMounts(
+  });
+});
+
+describe('resourceFieldRef env', () => {
+  it('divides requests/limits, rounding up, and takes allocatable for an unset limit', () => {
+    const container = {
+      name: 'app',
+      resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      env: [
         {
-          volumeMounts: [
-            { name: 'scratch', mountPath: '/data', readOnly: true },
-            {
-              name: 'kube-api-access-x',
-              mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
-            },
-          ],
+          name: 'CPU_REQ_M',
+          valueFrom: { resourceFieldRef: { resource: 'requests.cpu', divisor: '1m' } },
         },
-        new Map([['scratch', 'vol-1']]),
+        { name: 'CPU_REQ', valueFrom: { resourceFieldRef: { resource: 'requests.cpu' } } },
+        {
+          name: 'MEM_LIM_MI',
+          valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } },
+        },
+        { name: 'CPU_LIM', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+      ],
+    };
+    const p = { ...pod, spec: { containers: [container] } };
+    const env = resolveEnv(p, container, lookup, { hostIP: '10.0.0.1', allocatable: { cpu: '4' } });
+    expect(env).toEqual(['CPU_REQ_M=250', 'CPU_REQ=1', 'MEM_LIM_MI=128', 'CPU_LIM=4']);
+    expect(() =>
+      resolveEnv(
+        p,
+        { env: [{ name: 'X', valueFrom: { resourceFieldRef: { resource: 'limits.gpu' } } }] },
+        lookup,
+        {
+          hostIP: '',
+        },
       ),
-    ).toEqual([{ Type: 'volume', Source: 'vol-1', Target: '/data', ReadOnly: true }]);
+    ).toThrow('unsupported container resource : limits.gpu');
+  });
+});
+
+describe('security context', () => {
+  const withSc = (podSc: object, sc: object): KubeObject => ({
+    ...pod,
+    spec: { securityContext: podSc, containers: [{ name: 'c', securityContext: sc }] },
+  });
+  it('maps user, groups, capabilities and flags, the container over the pod', () => {
+    const p = withSc(
+      { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], fsGroup: 2000 },
+      {
+        runAsUser: 1001,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+      },
+    );
+    const c = (p.spec as { containers: Record<string, unknown>[] }).containers[0];
+    expect(securityOptions(p, c, undefined)).toEqual({
+      User: '1001:3000',
+      HostConfig: {
+        GroupAdd: ['2000', '4000'],
+        ReadonlyRootfs: true,
+        CapAdd: ['NET_ADMIN'],
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
+    });
+    expect(
+      securityOptions(
+        withSc({}, { privileged: true }),
+        { securityContext: { privileged: true } },
+        '',
+      ),
+    ).toEqual({
+      HostConfig: { Privileged: true },
+    });
+  });
+  it('refuses root with runAsNonRoot in kubelet words', () => {
+    const p = withSc({ runAsNonRoot: true }, {});
+    expect(() => verifyRunAsNonRoot(p, { name: 'c' }, '')).toThrow(
+      'container has runAsNonRoot and image will run as root (pod: "p_ns(u1)", container: c)',
+    );
+    expect(() => verifyRunAsNonRoot(p, { name: 'c' }, 'nginx')).toThrow(
+      'container has runAsNonRoot and image has non-numeric user (nginx), cannot verify user is non-root (pod: "p_ns(u1)", container: c)',
+    );
+    expect(() =>
+      verifyRunAsNonRoot(p, { name: 'c', securityContext: { runAsUser: 0 } }, '1000'),
+    ).toThrow("container's runAsUser breaks non-root policy");
+    expect(() => verifyRunAsNonRoot(p, { name: 'c' }, '1000')).not.toThrow();
+    expect(() =>
+      containerCreateOptions({
+        pod: p,
+        container: { name: 'c' },
+        env: [],
+        image: 'i',
+        name: 'n',
+        labels: {},
+        sandboxId: 's',
+      }),
+    ).toThrow(ContainerConfigError);
+  });
+});
+
+describe('mounts and ports', () => {
+  it('expands subPathExpr and rejects escaping paths', () => {
+    const vars = new Map([['POD', 'p1']]);
+    expect(subPathOf({ name: 'v', subPathExpr: 'logs/$(POD)' }, vars)).toBe('logs/p1');
+    expect(subPathOf({ name: 'v', subPath: 'a/b' }, vars)).toBe('a/b');
+    expect(subPathOf({ name: 'v' }, vars)).toBe('');
+    expect(() => subPathOf({ name: 'v', subPath: '../etc' }, vars)).toThrow(
+      "must not contain '..'",
+    );
+    expect(() => subPathOf({ name: 'v', subPath: '/etc' }, vars)).toThrow('relative');
+  });
+  it('publishes hostPorts on 127.0.0.1 through the sandbox', () => {
+    const p = {
+      ...pod,
+      spec: {
+        containers: [
+          { name: 'a', ports: [{ containerPort: 80, hostPort: 18081 }, { containerPort: 81 }] },
+        ],
+      },
+    };
+    expect(sandboxPortBindings(p)).toEqual({
+      ExposedPorts: { '80/tcp': {} },
+      PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '18081' }] },
+    });
+    expect(sandboxPortBindings(pod)).toEqual({});
   });
 });

@@ -5,7 +5,13 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { KubeObject } from '../../main/api/types.ts';
 import { parseQuantity, quantityMilliValue, quantityValue } from '../../main/api/quantity.ts';
-import { specOf, str, type Obj } from '../kubelet/common.ts';
+import { podDescription, specOf, str, type Obj } from '../kubelet/common.ts';
+import {
+  DownwardApiError,
+  fieldRefValue,
+  resourceFieldValue,
+  type PodAddresses as DownwardAddresses,
+} from '../kubelet/downward-api.ts';
 
 /** A container cannot be configured (kubelet's CreateContainerConfigError). */
 export class ContainerConfigError extends Error {}
@@ -15,9 +21,9 @@ export interface ObjectLookup {
   secret(namespace: string, name: string): KubeObject | undefined;
 }
 
-export interface PodAddresses {
-  podIP?: string;
-  hostIP: string;
+export interface PodAddresses extends DownwardAddresses {
+  /** The node's allocatable, what resourceFieldRef gives for an unset limit. */
+  allocatable?: Obj;
 }
 
 /**
@@ -52,33 +58,19 @@ export function expandVars(text: string, vars: ReadonlyMap<string, string>): str
   return out;
 }
 
-function fieldPathValue(pod: KubeObject, path: string, addresses: PodAddresses): string {
+function downward(value: () => string): string {
+  try {
+    return value();
+  } catch (err) {
+    if (err instanceof DownwardApiError) throw new ContainerConfigError(err.message);
+    throw err;
+  }
+}
+
+function containersOfPod(pod: KubeObject): Obj[] {
   const spec = specOf(pod);
-  const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (labelMatch) {
-    const map = labelMatch[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations;
-    return map?.[labelMatch[2]] ?? '';
-  }
-  switch (path) {
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'spec.nodeName':
-      return typeof spec.nodeName === 'string' ? spec.nodeName : '';
-    case 'spec.serviceAccountName':
-      return typeof spec.serviceAccountName === 'string' ? spec.serviceAccountName : '';
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return addresses.hostIP;
-    case 'status.podIP':
-    case 'status.podIPs':
-      return addresses.podIP ?? '';
-    default:
-      throw new ContainerConfigError(`unsupported fieldPath: ${path}`);
-  }
+  const list = (field: string) => (Array.isArray(spec[field]) ? (spec[field] as Obj[]) : []);
+  return [...list('containers'), ...list('initContainers')];
 }
 
 function dataOf(object: KubeObject, secret: boolean): Record<string, string> {
@@ -147,10 +139,25 @@ export function resolveEnv(
       }
       vars.set(name, data[key]);
     } else if (from.fieldRef) {
-      vars.set(name, fieldPathValue(pod, str((from.fieldRef as Obj).fieldPath), addresses));
+      vars.set(
+        name,
+        downward(() => fieldRefValue(pod, str((from.fieldRef as Obj).fieldPath), addresses)),
+      );
     } else if (from.resourceFieldRef) {
-      throw new ContainerConfigError(
-        `env ${name}: resourceFieldRef is not supported by this Skiff version`,
+      const ref = from.resourceFieldRef as Obj;
+      // containerName may be omitted for env: it is then this container.
+      const target = str(ref.containerName)
+        ? containersOfPod(pod).find((c) => c.name === ref.containerName)
+        : container;
+      if (!target)
+        throw new ContainerConfigError(
+          `env ${name}: container "${str(ref.containerName)}" not found`,
+        );
+      vars.set(
+        name,
+        downward(() =>
+          resourceFieldValue(target, str(ref.resource), ref.divisor, addresses.allocatable),
+        ),
       );
     }
   }
@@ -172,6 +179,15 @@ export function resourceLimits(container: Obj): { Memory?: number; NanoCpus?: nu
   return out;
 }
 
+/** A Docker mount of one of the container's volumeMounts (volumes.ts resolves them). */
+export interface DockerMount {
+  Type: 'volume' | 'bind' | 'tmpfs';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+  VolumeOptions?: { NoCopy: boolean };
+}
+
 export interface CreateInput {
   pod: KubeObject;
   container: Obj;
@@ -181,37 +197,157 @@ export interface CreateInput {
   name: string;
   labels: Record<string, string>;
   sandboxId: string;
-  /** Pod volume name → the Docker volume backing it (emptyDir). */
-  volumes?: ReadonlyMap<string, string>;
+  mounts?: DockerMount[];
+  /** The image's configured user (`docker image inspect` Config.User), for runAsNonRoot. */
+  imageUser?: string;
 }
 
-/** Docker mounts for the container's volumeMounts of volumes backed by Docker volumes. */
-export function volumeMounts(
-  container: Obj,
-  volumes: ReadonlyMap<string, string>,
-): { Type: 'volume'; Source: string; Target: string; ReadOnly: boolean }[] {
-  const mounts = Array.isArray(container.volumeMounts) ? (container.volumeMounts as Obj[]) : [];
-  return mounts
-    .filter((m) => volumes.has(str(m.name)) && !m.subPath && !m.subPathExpr)
-    .map((m) => ({
-      Type: 'volume' as const,
-      Source: volumes.get(str(m.name))!,
-      Target: str(m.mountPath),
-      ReadOnly: m.readOnly === true,
-    }));
+/**
+ * The subPath of a volumeMount (subPathExpr expanded with the container's env), validated as
+ * kubelet does; '' when the mount has none.
+ */
+export function subPathOf(mount: Obj, vars: ReadonlyMap<string, string>): string {
+  const expr = typeof mount.subPathExpr === 'string' ? mount.subPathExpr : '';
+  const sub = expr ? expandVars(expr, vars) : str(mount.subPath);
+  if (!sub) return '';
+  if (sub.startsWith('/'))
+    throw new ContainerConfigError(
+      `failed to prepare subPath for volumeMount "${str(mount.name)}": subPath must be a relative path: ${sub}`,
+    );
+  if (sub.split('/').includes('..'))
+    throw new ContainerConfigError(
+      `failed to prepare subPath for volumeMount "${str(mount.name)}": subPath must not contain '..': ${sub}`,
+    );
+  return sub;
 }
 
-/** The Docker create options of an app or init container joined to the pod's sandbox. */
-export function containerCreateOptions(input: CreateInput): ContainerCreateOptions {
-  const { container, sandboxId } = input;
-  const vars = new Map(
-    input.env.map((line) => {
+/** The environment lines as a map, for $(VAR) expansion. */
+export function envMap(env: readonly string[]): Map<string, string> {
+  return new Map(
+    env.map((line) => {
       const eq = line.indexOf('=');
       return [line.slice(0, eq), line.slice(eq + 1)] as [string, string];
     }),
   );
+}
+
+/** The effective security context: the container's fields over the pod's. */
+export function effectiveSecurityContext(pod: KubeObject, container: Obj): Obj {
+  const podSc = (specOf(pod).securityContext ?? {}) as Obj;
+  const sc = (container.securityContext ?? {}) as Obj;
+  const out: Obj = {};
+  for (const key of ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seLinuxOptions'])
+    if (podSc[key] !== undefined) out[key] = podSc[key];
+  return { ...out, ...sc };
+}
+
+/**
+ * kubelet's verifyRunAsNonRoot: with runAsNonRoot, the user must be known to be non-zero, from
+ * runAsUser or else from the image's numeric user.
+ */
+export function verifyRunAsNonRoot(
+  pod: KubeObject,
+  container: Obj,
+  imageUser: string | undefined,
+): void {
+  const sc = effectiveSecurityContext(pod, container);
+  if (sc.runAsNonRoot !== true) return;
+  const who = `(pod: ${JSON.stringify(podDescription(pod))}, container: ${str(container.name)})`;
+  if (typeof sc.runAsUser === 'number') {
+    if (sc.runAsUser === 0)
+      throw new ContainerConfigError(`container's runAsUser breaks non-root policy ${who}`);
+    return;
+  }
+  const user = (imageUser ?? '').split(':')[0];
+  if (user === '' || user === '0' || user === 'root')
+    throw new ContainerConfigError(`container has runAsNonRoot and image will run as root ${who}`);
+  if (!/^\d+$/.test(user))
+    throw new ContainerConfigError(
+      `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root ${who}`,
+    );
+}
+
+/** Docker's user, groups, capabilities and flags for the container's security context. */
+export function securityOptions(
+  pod: KubeObject,
+  container: Obj,
+  imageUser: string | undefined,
+): {
+  User?: string;
+  HostConfig: {
+    GroupAdd?: string[];
+    ReadonlyRootfs?: boolean;
+    Privileged?: boolean;
+    CapAdd?: string[];
+    CapDrop?: string[];
+    SecurityOpt?: string[];
+  };
+} {
+  const sc = effectiveSecurityContext(pod, container);
+  const podSc = (specOf(pod).securityContext ?? {}) as Obj;
+  const out: ReturnType<typeof securityOptions> = { HostConfig: {} };
+  const uid = typeof sc.runAsUser === 'number' ? String(sc.runAsUser) : undefined;
+  const gid = typeof sc.runAsGroup === 'number' ? String(sc.runAsGroup) : undefined;
+  // Docker takes `user[:group]`; a group alone keeps the image's user (root when it has none).
+  if (uid !== undefined || gid !== undefined) {
+    const user = uid ?? ((imageUser ?? '').split(':')[0] || '0');
+    out.User = gid !== undefined ? `${user}:${gid}` : user;
+  }
+  // fsGroup first, then supplementalGroups, as kubelet's effective security context lists them.
+  const groups = typeof podSc.fsGroup === 'number' ? [String(podSc.fsGroup)] : [];
+  if (Array.isArray(podSc.supplementalGroups))
+    groups.push(...(podSc.supplementalGroups as unknown[]).map((g) => str(g)));
+  if (groups.length) out.HostConfig.GroupAdd = [...new Set(groups)];
+  if (sc.readOnlyRootFilesystem === true) out.HostConfig.ReadonlyRootfs = true;
+  if (sc.privileged === true) out.HostConfig.Privileged = true;
+  const caps = (sc.capabilities ?? {}) as Obj;
+  const capList = (v: unknown) => (Array.isArray(v) ? v.map((c) => str(c)) : []);
+  if (capList(caps.add).length) out.HostConfig.CapAdd = capList(caps.add);
+  if (capList(caps.drop).length) out.HostConfig.CapDrop = capList(caps.drop);
+  if (sc.allowPrivilegeEscalation === false && sc.privileged !== true)
+    out.HostConfig.SecurityOpt = ['no-new-privileges'];
+  return out;
+}
+
+/**
+ * The host ports of the pod's containers, published on the sandbox (it owns the network
+ * namespace) on 127.0.0.1, or on the port's hostIP when one is given.
+ */
+export function sandboxPortBindings(pod: KubeObject): {
+  ExposedPorts?: Record<string, object>;
+  PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+} {
+  const spec = specOf(pod);
+  const containers = [
+    ...(Array.isArray(spec.initContainers) ? (spec.initContainers as Obj[]) : []),
+    ...(Array.isArray(spec.containers) ? (spec.containers as Obj[]) : []),
+  ];
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const c of containers) {
+    for (const port of Array.isArray(c.ports) ? (c.ports as Obj[]) : []) {
+      if (typeof port.hostPort !== 'number' || port.hostPort <= 0) continue;
+      const key = `${str(port.containerPort)}/${(str(port.protocol) || 'TCP').toLowerCase()}`;
+      exposed[key] = {};
+      const hostIp = str(port.hostIP);
+      (bindings[key] ??= []).push({
+        HostIp: hostIp && hostIp !== '0.0.0.0' ? hostIp : '127.0.0.1',
+        HostPort: String(port.hostPort),
+      });
+    }
+  }
+  if (!Object.keys(exposed).length) return {};
+  return { ExposedPorts: exposed, PortBindings: bindings };
+}
+
+/** The Docker create options of an app or init container joined to the pod's sandbox. */
+export function containerCreateOptions(input: CreateInput): ContainerCreateOptions {
+  const { container, sandboxId, pod } = input;
+  verifyRunAsNonRoot(pod, container, input.imageUser);
+  const vars = envMap(input.env);
   const command = stringList(container.command)?.map((c) => expandVars(c, vars));
   const args = stringList(container.args)?.map((c) => expandVars(c, vars));
+  const security = securityOptions(pod, container, input.imageUser);
   const options: ContainerCreateOptions = {
     name: input.name,
     Image: input.image,
@@ -224,12 +360,17 @@ export function containerCreateOptions(input: CreateInput): ContainerCreateOptio
     HostConfig: {
       NetworkMode: `container:${sandboxId}`,
       IpcMode: `container:${sandboxId}`,
-      PidMode: specOf(input.pod).shareProcessNamespace === true ? `container:${sandboxId}` : '',
+      PidMode: specOf(pod).shareProcessNamespace === true ? `container:${sandboxId}` : '',
       RestartPolicy: { Name: 'no' },
-      Mounts: volumeMounts(container, input.volumes ?? new Map()),
+      // dockerode's type wants every VolumeOptions field; Docker takes NoCopy alone.
+      Mounts: (input.mounts ?? []) as unknown as NonNullable<
+        NonNullable<ContainerCreateOptions['HostConfig']>['Mounts']
+      >,
       ...resourceLimits(container),
+      ...security.HostConfig,
     },
   };
+  if (security.User !== undefined) options.User = security.User;
   // A command replaces the image's ENTRYPOINT (and with it its CMD); args replace CMD only.
   if (command?.length) options.Entrypoint = command;
   if (args?.length) options.Cmd = args;

@@ -4,6 +4,7 @@
 // when Docker stops answering the node turns Ready=False and recovers by itself when it answers.
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { StatusError } from '../../main/api/status.ts';
 import type { KubeObject } from '../../main/api/types.ts';
@@ -15,6 +16,11 @@ import { defaultNodeLabels, NodeHeartbeat, nodeConditions, NODES } from '../kube
 import { DockerPods, dockerMessage } from './docker-pods.ts';
 import { discoverEngine, localEngineIo, type Engine } from './engine.ts';
 import { ensureClusterNetwork } from './network.ts';
+import { Netd } from '../netd/netd.ts';
+import type { TokenRequester } from './volumes.ts';
+import type { HookHttpGet } from '../kubelet/lifecycle-hooks.ts';
+import { DockerStreams, type PodNetworkDial } from './docker-streams.ts';
+import { DockerStats } from './docker-stats.ts';
 import { planClusterNetwork, type ClusterNetworkPlan } from '../../main/api/cluster-network.ts';
 
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -28,7 +34,7 @@ export interface DockerNodeOptions {
   /** Node name (default: the host name made a DNS-1123 subdomain). */
   nodeName?: string;
   sandboxImage?: string;
-  /** The base image netd will be built on (netd itself is not part of this version). */
+  /** The base image netd is built on (default DEFAULT_NETD_BASE_IMAGE, node:20-alpine). */
   netdBaseImage?: string;
   /** Where Docker is (default: discovered like the docker CLI does). */
   engine?: Engine;
@@ -41,6 +47,14 @@ export interface DockerNodeOptions {
   leaseRenewIntervalMs?: number;
   statusUpdateIntervalMs?: number;
   restartBackoffMs?: number;
+  /** The cluster's data dir: per-pod volume directories go under `<dataDir>/kubelet`. */
+  dataDir?: string;
+  /** TokenRequest (serviceaccounts/token) for projected ServiceAccount tokens. */
+  requestToken?: TokenRequester;
+  /** HTTP GET inside the cluster network for httpGet lifecycle hooks (netd plugs in here). */
+  hookHttpGet?: HookHttpGet;
+  /** How port-forward reaches a pod (default: netd's dial tunnel; the host never dials a pod IP). */
+  dial?: PodNetworkDial;
 }
 
 /** The host name lowercased and made a valid DNS-1123 subdomain, as kubelet's --hostname-override would need. */
@@ -132,6 +146,11 @@ export class DockerNode {
   private timers: NodeJS.Timeout[] = [];
   private started = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private streams: { dispose(): void } | undefined;
+  /** The in-network helper (agent/netd): probes, hook GETs and dial tunnels go through it. */
+  private netd: Netd | undefined;
+  /** metrics.k8s.io figures from Docker stats. */
+  private stats: DockerStats | undefined;
 
   constructor(private readonly options: DockerNodeOptions) {
     this.client = options.client;
@@ -166,6 +185,23 @@ export class DockerNode {
     // The cluster's identity for Docker labels: kube-system's uid lives as long as the store.
     this.clusterId = kubeSystem.metadata.uid ?? '';
     this.events = new EventRecorder(this.client, 'kubelet', this.name, this.log);
+    // pods/log, exec, attach and portforward for this node; port-forward dials through netd.
+    this.streams = new DockerStreams({
+      docker: this.docker,
+      clusterId: this.clusterId,
+      dial:
+        this.options.dial ??
+        ((ip, port) =>
+          this.netd
+            ? this.netd.client.dial(ip, port)
+            : Promise.reject(new Error('netd is not ready: the cluster network is not up yet'))),
+    }).register(this.name);
+    this.stats = new DockerStats({
+      docker: this.docker,
+      clusterId: this.clusterId,
+      nodeName: this.name,
+      log: this.log,
+    }).start();
     await this.checkRuntime();
     await this.register();
     this.beat = new NodeHeartbeat({
@@ -196,6 +232,9 @@ export class DockerNode {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.streams?.dispose();
+    this.netd?.stop();
+    this.stats?.dispose();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.podsStarting?.catch(() => undefined);
@@ -231,6 +270,19 @@ export class DockerNode {
     if (this.pods || this.podsStarting) return;
     this.podsStarting = (async () => {
       const network = await ensureClusterNetwork(this.docker, this.clusterId, this.network);
+      if (!this.netd) {
+        this.netd = new Netd({
+          docker: this.docker,
+          clusterId: this.clusterId,
+          network,
+          plan: this.network,
+          baseImage: this.netdBaseImage,
+          dataDir: this.options.dataDir,
+          log: this.log,
+        });
+        void this.netd.start();
+      }
+      const netd = this.netd;
       const pods = new DockerPods({
         docker: this.docker,
         client: this.client,
@@ -244,6 +296,12 @@ export class DockerNode {
         informers: this.options.informers,
         runtimeUp: () => this.runtimeUp,
         restartBackoffMs: this.options.restartBackoffMs,
+        kubeletDir: this.options.dataDir
+          ? path.join(this.options.dataDir, 'kubelet')
+          : path.join(os.tmpdir(), `skiff-kubelet-${this.clusterId.slice(0, 8)}`),
+        requestToken: this.options.requestToken,
+        hookHttpGet: this.options.hookHttpGet ?? ((request) => netd.client.httpGet(request)),
+        probeNetwork: netd.client,
       });
       await pods.start();
       if (this.started) this.pods = pods;

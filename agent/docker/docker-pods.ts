@@ -35,8 +35,14 @@ import {
   containerCreateOptions,
   ContainerConfigError,
   resolveEnv,
+  sandboxPortBindings,
   type ObjectLookup,
 } from './container-config.ts';
+import { DockerHooks } from './hooks.ts';
+import { PodProber } from '../kubelet/prober.ts';
+import { dockerProbeRuntime, type ProbeNetwork } from './docker-probes.ts';
+import type { HookHttpGet } from '../kubelet/lifecycle-hooks.ts';
+import { PodVolumes, VolumeSetUpError, type TokenRequester } from './volumes.ts';
 import {
   containerName,
   LABEL_CLUSTER,
@@ -48,18 +54,26 @@ import {
   LABEL_RESTART_COUNT,
   LABEL_ROLE,
   podLabels,
-  volumeLabels,
-  volumeName,
   type PodRef,
 } from './labels.ts';
-import { parseQuantity, quantityValue } from '../../main/api/quantity.ts';
 import { pullCredentials, type RegistryAuth } from './pull-secrets.ts';
+import {
+  alreadyPresentMessage,
+  pullProgress,
+  pulledMessage,
+  type DockerPullMessage,
+  type PullTracker,
+} from './pull-progress.ts';
+import { podReadsSource, type SourceKind } from '../kubelet/pod-sources.ts';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
-/** Pods are synced at least this often even when nothing reports a change (kubelet resync). */
-const RESYNC_MS = 10_000;
+/**
+ * Pods are synced at least this often even when nothing reports a change (kubelet's
+ * --sync-frequency); changes of containers, pods and the ConfigMaps/Secrets they read come sooner.
+ */
+const RESYNC_MS = 60_000;
 
 export interface DockerPodsOptions {
   docker: Docker;
@@ -78,6 +92,14 @@ export interface DockerPodsOptions {
   runtimeUp: () => boolean;
   /** First crash-loop back-off (kubelet: 10 s). */
   restartBackoffMs?: number;
+  /** Root of the per-pod directories (volumes, termination messages): kubelet's root dir. */
+  kubeletDir: string;
+  /** TokenRequest for projected ServiceAccount tokens. */
+  requestToken?: TokenRequester;
+  /** HTTP GET inside the cluster network for httpGet hooks (netd's; see hooks.ts). */
+  hookHttpGet?: HookHttpGet;
+  /** httpGet/tcpSocket probes from inside the cluster network (netd's client). */
+  probeNetwork?: ProbeNetwork;
 }
 
 /** A pod's container as Docker has it. */
@@ -174,6 +196,8 @@ export class DockerPods {
   private readonly client: LocalClient;
   private readonly informer: Informer;
   private readonly ownInformer: boolean;
+  /** ConfigMaps and Secrets, whose changes re-sync the pods reading them (volume updates). */
+  private readonly sources: { kind: SourceKind; informer: Informer; own: boolean }[];
   private readonly workers: PodWorkers;
   private readonly states = new Map<string, PodState>();
   /** Inspections of exited containers, which never change. */
@@ -184,13 +208,49 @@ export class DockerPods {
   private eventStream: NodeJS.ReadableStream | undefined;
   private started = false;
   private readonly log: (line: string) => void;
+  private readonly volumes: PodVolumes;
+  private readonly hooks: DockerHooks;
+  private readonly probes: PodProber;
 
   constructor(private readonly options: DockerPodsOptions) {
     this.docker = options.docker;
+    this.volumes = new PodVolumes({
+      docker: options.docker,
+      client: options.client,
+      clusterId: options.clusterId,
+      nodeName: options.nodeName,
+      root: options.kubeletDir,
+      requestToken: options.requestToken,
+      log: options.log,
+    });
+    this.hooks = new DockerHooks({
+      docker: options.docker,
+      events: options.events,
+      log: options.log,
+      httpGet: options.hookHttpGet,
+    });
     this.client = options.client;
+    this.probes = new PodProber(
+      dockerProbeRuntime({
+        docker: options.docker,
+        events: options.events,
+        network: options.probeNetwork,
+        resync: (pod) => this.workers.add(objectKey(pod)),
+      }),
+    );
     this.log = options.log;
     this.ownInformer = !options.informers;
     this.informer = options.informers?.for(PODS) ?? new Informer(this.client, PODS);
+    this.sources = (
+      [
+        ['ConfigMap', CONFIGMAPS],
+        ['Secret', SECRETS],
+      ] as const
+    ).map(([kind, ref]) => ({
+      kind,
+      informer: options.informers?.for(ref) ?? new Informer(this.client, ref),
+      own: !options.informers,
+    }));
     this.workers = new PodWorkers(
       (key) => this.sync(key),
       (key, err) => this.log(`docker node: pod ${key}: ${dockerMessage(err)}`),
@@ -208,6 +268,16 @@ export class DockerPods {
       },
     });
     if (this.ownInformer || !this.informer.hasSynced) this.informer.start();
+    for (const { kind, informer, own } of this.sources) {
+      const changed = (object: KubeObject) => this.sourceChanged(kind, object);
+      informer.addHandlers({
+        add: changed,
+        update: (_old, object) => changed(object),
+        delete: changed,
+      });
+      if (own || !informer.hasSynced) informer.start();
+    }
+    this.volumes.start();
     await this.collectGarbage();
     for (const pod of this.informer.list()) this.enqueue(pod);
     this.watchDocker();
@@ -223,8 +293,11 @@ export class DockerPods {
   async stop(): Promise<void> {
     this.started = false;
     if (this.gcTimer) clearInterval(this.gcTimer);
+    this.volumes.stop();
     (this.eventStream as { destroy?: () => void } | undefined)?.destroy?.();
     if (this.ownInformer) this.informer.stop();
+    for (const { informer, own } of this.sources) if (own) informer.stop();
+    this.probes.stop();
     await this.workers.stop();
   }
 
@@ -233,6 +306,17 @@ export class DockerPods {
     if (!this.started) return;
     this.watchDocker();
     for (const pod of this.informer.list()) this.enqueue(pod);
+  }
+
+  /** A ConfigMap or Secret changed: re-sync this node's pods that read it. */
+  private sourceChanged(kind: SourceKind, object: KubeObject): void {
+    if (!this.started) return;
+    const { namespace, name } = object.metadata;
+    for (const key of this.states.keys()) {
+      if (!key.startsWith(`${namespace}/`)) continue;
+      const pod = this.informer.getByKey(key);
+      if (pod && podReadsSource(pod, kind, name ?? '')) this.workers.add(key);
+    }
   }
 
   private enqueue(pod: KubeObject): void {
@@ -248,6 +332,8 @@ export class DockerPods {
       .getEvents({
         filters: JSON.stringify({
           type: ['container'],
+          // Not exec_*: probes and `kubectl exec` must not re-sync the pod each time.
+          event: ['start', 'die', 'oom', 'destroy'],
           label: [`${LABEL_CLUSTER}=${this.options.clusterId}`],
         }),
       })
@@ -333,6 +419,7 @@ export class DockerPods {
 
   private async removeContainer(id: string): Promise<void> {
     this.exitedCache.delete(id);
+    this.volumes.forgetContainer(id);
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
@@ -368,7 +455,11 @@ export class DockerPods {
         .filter((p) => specOf(p).nodeName === this.options.nodeName)
         .map((p) => p.metadata.uid),
     );
-    const orphans = list.filter((c) => !live.has(c.Labels?.[LABEL_POD_UID]));
+    // Only pod containers (sandboxes and app/init containers) have a pod uid; netd has none.
+    const orphans = list.filter((c) => {
+      const uid = c.Labels?.[LABEL_POD_UID];
+      return uid !== undefined && !live.has(uid);
+    });
     await Promise.all(
       orphans.map(async (c) => {
         const uid = c.Labels?.[LABEL_POD_UID] ?? '';
@@ -384,36 +475,6 @@ export class DockerPods {
   }
 
   // ---- volumes ----------------------------------------------------------------------------
-
-  /**
-   * The Docker volumes backing the pod's emptyDir volumes (medium Memory: a tmpfs volume, so every
-   * container of the pod sees the same files), created on first use; other kinds are not mounted.
-   */
-  private async ensureVolumes(pod: KubeObject, state: PodState): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const volumes = Array.isArray(specOf(pod).volumes) ? (specOf(pod).volumes as Obj[]) : [];
-    for (const volume of volumes) {
-      const emptyDir = volume.emptyDir as Obj | undefined;
-      if (!emptyDir || typeof emptyDir !== 'object') continue;
-      const podVolume = str(volume.name);
-      const name = volumeName(this.options.clusterId, state.ref, podVolume);
-      const options: Record<string, string> = {};
-      if (emptyDir.medium === 'Memory') {
-        options.type = 'tmpfs';
-        options.device = 'tmpfs';
-        const limit = emptyDir.sizeLimit ? parseQuantity(str(emptyDir.sizeLimit)) : undefined;
-        if (limit && typeof limit !== 'string') options.o = `size=${quantityValue(limit)}`;
-      }
-      // Creating a volume that exists returns it: safe to repeat.
-      await this.docker.createVolume({
-        Name: name,
-        Labels: volumeLabels(this.options.clusterId, state.ref, podVolume),
-        DriverOpts: options,
-      });
-      out.set(podVolume, name);
-    }
-    return out;
-  }
 
   /** Removes the Docker volumes of pods that are gone (those still in use stay until next time). */
   private async removeVolumes(uid?: string): Promise<void> {
@@ -438,6 +499,8 @@ export class DockerPods {
         if (code !== 404 && code !== 409) throw err;
       }
     }
+    if (uid) await this.volumes.tearDown(uid);
+    else await this.volumes.collectGarbage(live);
   }
 
   // ---- images -------------------------------------------------------------------------------
@@ -452,11 +515,13 @@ export class DockerPods {
     }
   }
 
-  private async pull(image: string, auth?: RegistryAuth): Promise<void> {
+  private async pull(image: string, auth?: RegistryAuth, progress?: PullTracker): Promise<void> {
     const stream = await this.docker.pull(image, auth ? { authconfig: auth } : {});
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null) =>
-        err ? reject(err) : resolve(),
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (message: DockerPullMessage) => progress?.update(message),
       );
     });
   }
@@ -470,16 +535,31 @@ export class DockerPods {
       .map((r) => this.client.tryGet(SECRETS, pod.metadata.namespace ?? '', str(r.name)))
       .filter((s): s is KubeObject => s !== undefined);
     const credentials = pullCredentials(image, secrets);
-    if (!credentials.length) return this.pull(image);
-    let last: unknown;
-    for (const auth of credentials) {
-      try {
-        return await this.pull(image, auth);
-      } catch (err) {
-        last = err;
+    const progress = pullProgress.begin(
+      {
+        namespace: pod.metadata.namespace ?? '',
+        name: pod.metadata.name ?? '',
+        uid: pod.metadata.uid ?? '',
+      },
+      image,
+    );
+    try {
+      if (!credentials.length) return await this.pull(image, undefined, progress);
+      let last: unknown;
+      for (const auth of credentials) {
+        try {
+          return await this.pull(image, auth, progress);
+        } catch (err) {
+          last = err;
+        }
       }
+      throw last;
+    } catch (err) {
+      progress.finish(dockerMessage(err));
+      throw err;
+    } finally {
+      progress.finish();
     }
-    throw last;
   }
 
   /**
@@ -495,12 +575,7 @@ export class DockerPods {
     const present = await this.imagePresent(image);
     if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
       if (present) {
-        events.event(
-          target,
-          'Normal',
-          'Pulled',
-          `Container image "${image}" already present on machine`,
-        );
+        events.event(target, 'Normal', 'Pulled', alreadyPresentMessage(image));
         return true;
       }
       const message = `Container image "${image}" is not present with pull policy of Never`;
@@ -532,19 +607,14 @@ export class DockerPods {
       return false;
     }
     state.pullBackoff.delete(image);
-    const seconds = ((performance.now() - started) / 1000).toFixed(3);
-    let size = '';
+    const elapsed = performance.now() - started;
+    let size: number | undefined;
     try {
-      size = ` Image size: ${(await this.docker.getImage(image).inspect()).Size} bytes.`;
+      size = (await this.docker.getImage(image).inspect()).Size;
     } catch {
       // The size is only for the message.
     }
-    events.event(
-      target,
-      'Normal',
-      'Pulled',
-      `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting).${size}`,
-    );
+    events.event(target, 'Normal', 'Pulled', pulledMessage(image, elapsed, elapsed, size));
     return true;
   }
 
@@ -617,6 +687,7 @@ export class DockerPods {
       await Promise.all(found.all.filter(isRunning).map((f) => this.stopContainer(f.id, grace)));
       await Promise.all(found.all.map((f) => this.removeContainer(f.id)));
       await this.removeVolumes(previous.uid);
+      this.probes.removePod(previous.uid);
       this.states.delete(key);
     }
     if (!pod || !ours) return;
@@ -657,7 +728,16 @@ export class DockerPods {
         'Killing',
         `Stopping container ${f.name}`,
       );
-    await Promise.all(running.map((f) => this.stopContainer(f.id, grace)));
+    const podIP = typeof statusOf(pod).podIP === 'string' ? String(statusOf(pod).podIP) : undefined;
+    // preStop first, within the grace period; the stop signal gets what is left (kubelet).
+    await Promise.all(
+      running.map(async (f) => {
+        const spec = containersOf(specOf(pod), 'containers').find((c) => c.name === f.name);
+        const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, f.name) };
+        const left = await this.hooks.preStop(pod, spec, f.id, podIP, target, grace);
+        await this.stopContainer(f.id, left);
+      }),
+    );
     await Promise.all(found.sandboxes.filter(isRunning).map((s) => this.stopContainer(s.id, 0)));
     const current = this.informer.getByKey(key) ?? pod;
     if (current.metadata.uid === state.uid) {
@@ -675,6 +755,7 @@ export class DockerPods {
     } catch (err) {
       if (!(err instanceof StatusError && (err.code === 404 || err.code === 409))) throw err;
     }
+    this.probes.removePod(state.uid);
     this.states.delete(key);
   }
 
@@ -717,10 +798,12 @@ export class DockerPods {
         Image: this.options.sandboxImage,
         Hostname: hostname,
         Labels: podLabels(this.options.clusterId, state.ref),
+        ExposedPorts: sandboxPortBindings(pod).ExposedPorts,
         HostConfig: {
           NetworkMode: this.options.network,
           IpcMode: 'shareable',
           RestartPolicy: { Name: 'no' },
+          PortBindings: sandboxPortBindings(pod).PortBindings,
         },
       });
       await container.start();
@@ -753,11 +836,35 @@ export class DockerPods {
     const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) };
     state.waiting.delete(name);
     if (!(await this.ensureImage(pod, state, spec))) return false;
-    let env: string[];
+    let options: ReturnType<typeof containerCreateOptions>;
     try {
-      env = resolveEnv(pod, spec, this.lookup(), {
+      const env = resolveEnv(pod, spec, this.lookup(), {
         podIP: this.sandboxIP(sandbox),
         hostIP: this.options.hostIP,
+        allocatable: this.volumes.nodeAllocatable(),
+      });
+      // Volumes, subPaths and the termination-message file: volumes.ts.
+      const mounts = await this.volumes.mountsFor(state.uid, spec, env);
+      const message = await this.volumes.terminationMessageMount(pod, spec, restartCount);
+      const image = await this.docker.getImage(str(spec.image)).inspect();
+      options = containerCreateOptions({
+        pod,
+        container: spec,
+        env,
+        image: str(spec.image),
+        name: containerName(state.ref, name, restartCount),
+        labels: {
+          ...podLabels(this.options.clusterId, state.ref, {
+            name,
+            type,
+            restartCount,
+            grace: this.grace(pod),
+          }),
+          ...message.labels,
+        },
+        sandboxId: sandbox.id,
+        mounts: [...mounts, message.mount],
+        imageUser: image.Config?.User,
       });
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -765,21 +872,6 @@ export class DockerPods {
       this.options.events.event(target, 'Warning', 'Failed', `Error: ${err.message}`);
       return false;
     }
-    const options = containerCreateOptions({
-      pod,
-      container: spec,
-      env,
-      image: str(spec.image),
-      name: containerName(state.ref, name, restartCount),
-      labels: podLabels(this.options.clusterId, state.ref, {
-        name,
-        type,
-        restartCount,
-        grace: this.grace(pod),
-      }),
-      sandboxId: sandbox.id,
-      volumes: await this.ensureVolumes(pod, state),
-    });
     let container;
     try {
       container = await this.docker.createContainer(options);
@@ -801,6 +893,8 @@ export class DockerPods {
     try {
       await container.start();
       this.options.events.event(target, 'Normal', 'Started', `Started container ${name}`);
+      const podIP = this.sandboxIP(sandbox);
+      await this.hooks.postStart(pod, spec, container.id, podIP, target, this.grace(pod));
     } catch (err) {
       this.options.events.event(target, 'Warning', 'Failed', `Error: ${dockerMessage(err)}`);
     }
@@ -831,6 +925,16 @@ export class DockerPods {
     // Say "ContainerCreating" at once; pulls and starts can take a while.
     if (!statusOf(pod).containerStatuses)
       await this.writeStatus(pod, await this.computeStatus(pod, state, found, false, undefined));
+    try {
+      // Every sync: configMap/secret/downwardAPI/token changes reach the running pod.
+      await this.volumes.setUp(pod, state.ref);
+    } catch (err) {
+      if (!(err instanceof VolumeSetUpError)) throw err;
+      if (this.volumes.shouldReport(state.uid, err.message))
+        this.options.events.event(this.ref(pod), 'Warning', 'FailedMount', err.message);
+      // A pod that never started waits in ContainerCreating; a running one keeps running.
+      if (!found.sandboxes.some(isRunning)) return { requeueAfterMs: 2_000 };
+    }
     const sandbox = await this.ensureSandbox(pod, state, found);
     if (!sandbox) return { requeueAfterMs: 1_000 };
     if (sandbox.id !== found.sandboxes[0]?.id) found = await this.podContainers(state.uid);
@@ -957,18 +1061,26 @@ export class DockerPods {
     }
     status.containerID = `docker://${latest.id}`;
     status.imageID = await this.imageIdOf(latest.info.Image, image);
-    if (previous && isFinished(previous)) status.lastState = { terminated: exitInfo(previous) };
+    if (previous && isFinished(previous))
+      status.lastState = { terminated: await this.terminated(previous, spec) };
+    if (type === 'regular')
+      this.probes.observe(pod, spec, {
+        containerId: isRunning(latest) ? latest.id : undefined,
+        startedAtMs: timeMs(latest.info.State.StartedAt),
+        podIP: str(statusOf(pod).podIP) || undefined,
+      });
     if (isRunning(latest)) {
       status.state = { running: { startedAt: iso(timeMs(latest.info.State.StartedAt)) } };
-      status.started = true;
-      status.ready = type === 'regular' && !terminal;
+      status.started = type !== 'regular' || this.probes.started(state.uid, name, latest.id);
+      status.ready =
+        type === 'regular' && !terminal && this.probes.ready(state.uid, name, latest.id);
       return status;
     }
     const at = terminal ? undefined : this.restartAt(pod, latest, type);
     const waiting = state.waiting.get(name);
     if (at !== undefined && waiting) {
       status.state = { waiting: { reason: waiting.reason, message: waiting.message } };
-      status.lastState = { terminated: exitInfo(latest) };
+      status.lastState = { terminated: await this.terminated(latest, spec) };
     } else if (at !== undefined) {
       const finished = timeMs(latest.info.State.FinishedAt) || Date.now();
       status.state = {
@@ -977,11 +1089,19 @@ export class DockerPods {
           message: crashLoopMessage(pod, name, Math.max(at - finished, 0)),
         },
       };
-      status.lastState = { terminated: exitInfo(latest) };
+      status.lastState = { terminated: await this.terminated(latest, spec) };
     } else {
-      status.state = { terminated: exitInfo(latest) };
+      status.state = { terminated: await this.terminated(latest, spec) };
     }
     return status;
+  }
+
+  /** exitInfo plus the termination message (file, or logs on error) as kubelet reports it. */
+  private async terminated(found: Found, spec: Obj): Promise<Obj> {
+    const info = exitInfo(found);
+    const message = await this.volumes.terminationMessage(found.info, spec);
+    if (message !== undefined) info.message = message;
+    return info;
   }
 
   private async computeStatus(

@@ -2,7 +2,8 @@
 // certificates, authentication, RBAC authorization, then the non-resource endpoints
 // (version, health, discovery, OpenAPI) and the resource handlers.
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { StatusError, forbidden } from '../api/status.ts';
@@ -17,6 +18,7 @@ import type { ResourceHandler } from './handlers/resource.ts';
 import type { WatchHandle } from './handlers/watch.ts';
 import type { MetricsApi } from './metrics/metrics-api.ts';
 import { METRICS_GROUP } from './metrics/resource-metrics.ts';
+import { CONNECT_SUBRESOURCES, markUpgrade } from './subresources/upgrade-requests.ts';
 
 export const KUBERNETES_VERSION = {
   major: '1',
@@ -96,6 +98,9 @@ export class ApiServer {
       socket.on('close', () => this.sockets.delete(socket));
     });
     server.on('tlsClientError', () => undefined);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -118,6 +123,24 @@ export class ApiServer {
       for (const socket of this.sockets) socket.destroy();
     }, 200).unref();
     await closed;
+  }
+
+  /**
+   * Upgrade requests (WebSocket exec/attach/portforward, SPDY) go through the same chain as any
+   * request; a handler that does not take the connection over answers through a response bound to
+   * the raw socket, which is then closed.
+   */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => undefined);
+    markUpgrade(req, { socket, head });
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Parameters<ServerResponse['assignSocket']>[0]);
+    res.on('finish', () => {
+      res.detachSocket(socket as Parameters<ServerResponse['detachSocket']>[0]);
+      socket.end();
+    });
+    void this.handle(req, res);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -144,6 +167,17 @@ export class ApiServer {
       if (user.username !== 'system:anonymous') {
         const decision = this.options.authorizer.authorize(user, info);
         if (!decision.allowed) throw decision.error ?? forbidden(decision.message);
+        // A WebSocket GET to exec/attach/portforward must also be allowed to create them, as the
+        // SPDY POST is (kube-apiserver's AuthorizePodWebsocketUpgradeCreatePermission).
+        if (
+          info.verb === 'get' &&
+          info.resource === 'pods' &&
+          info.apiGroup === '' &&
+          CONNECT_SUBRESOURCES.has(info.subresource)
+        ) {
+          const create = this.options.authorizer.authorize(user, { ...info, verb: 'create' });
+          if (!create.allowed) throw create.error ?? forbidden(create.message);
+        }
       }
       if (!info.isResourceRequest) return this.nonResource(method, url, req, res);
       if (info.apiGroup === METRICS_GROUP && this.options.metrics)

@@ -35,7 +35,7 @@ Flags:
   --simulated-nodes N  also register N simulated nodes (pods on them run as status only)
   --node-name NAME   name of the Docker node (default: this host's name)
   --sandbox-image IMAGE  image of each pod's sandbox container (default registry.k8s.io/pause:3.10)
-  --netd-base-image IMAGE  base image of netd, the in-network helper
+  --netd-base-image IMAGE  base image of netd, the in-network helper (default node:20-alpine)
   --cluster-cidr CIDR  pod IPs (lower half) and Service ClusterIPs (upper half) (default ${DEFAULT_CLUSTER_CIDR})
   -h, --help         show this help
 `;

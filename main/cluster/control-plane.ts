@@ -76,7 +76,7 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   /** Image of each pod's sandbox container (default registry.k8s.io/pause:3.10). */
   sandboxImage?: string;
-  /** Base image netd is built on (netd is not part of this version; passed through). */
+  /** Base image netd is built on (default node:20-alpine). */
   netdBaseImage?: string;
 }
 
@@ -340,6 +340,8 @@ export class ControlPlane {
         network: this.network,
         informers: this.informers,
         log,
+        dataDir,
+        requestToken: (ns, sa, body) => this.tokens.createTokenRequest(ns, sa, body, getter),
       });
       try {
         await docker.start();

@@ -76,7 +76,14 @@ export class Skiff {
     const home = await mkdtemp(join(tmpdir(), 'skiff-e2e-home-'));
     const extra = options.args ?? [];
     const args = options.docker
-      ? ['--sandbox-image', TEST_SANDBOX_IMAGE, '--data-dir', dataDir]
+      ? [
+          '--sandbox-image',
+          TEST_SANDBOX_IMAGE,
+          '--netd-base-image',
+          '127.0.0.1:5000/skiff/node:20',
+          '--data-dir',
+          dataDir,
+        ]
       : ['--no-docker', '--data-dir', dataDir];
     if (!extra.includes('--api-port')) args.push('--api-port', '0');
     // Docker suites run one at a time, but two checkouts sharing one dockerd need distinct

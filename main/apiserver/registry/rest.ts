@@ -523,7 +523,8 @@ export class ObjectRegistry {
     namespace: string,
     name: string,
     mutate: (object: KubeObject) => KubeObject,
-    fieldManager: string,
+    /** Who is recorded in managedFields; undefined for storage-level writes that kube-apiserver does not track. */
+    fieldManager: string | undefined,
     subresource?: string,
   ): Promise<KubeObject> {
     const key = storageKey(info, namespace, name);
@@ -532,7 +533,8 @@ export class ObjectRegistry {
       if (!currentStored) throw notFound(info.plural, info.group, name);
       const current = this.semantics.toVersion(info, currentStored);
       const next = mutate(deepClone(current));
-      this.semantics.trackManagedFields(info, current, next, fieldManager, subresource);
+      if (fieldManager !== undefined)
+        this.semantics.trackManagedFields(info, current, next, fieldManager, subresource);
       try {
         const stored = await this.store.update(
           key,

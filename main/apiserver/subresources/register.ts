@@ -17,17 +17,28 @@ import { nowTimestamp } from '../registry/meta.ts';
 import type { ObjectGetter, ServiceAccountTokens } from '../auth/service-account-tokens.ts';
 import { InvalidTokenError } from '../auth/service-account-tokens.ts';
 import { admitEviction } from './eviction.ts';
+import { upgradeOf, type UpgradedConnection } from './upgrade-requests.ts';
 import type { AuthorizationAttributes, AuthorizationDecision } from '../auth/rbac.ts';
+
+export type StreamKind = 'log' | 'exec' | 'attach' | 'portforward';
+
+/** One pods/{log,exec,attach,portforward} request, checked as kube-apiserver checks it before it reaches the kubelet. */
+export interface StreamRequest {
+  kind: StreamKind;
+  pod: KubeObject;
+  /** The container, defaulted and validated as pkg/registry/core/pod/strategy.go does ('' for portforward). */
+  container: string;
+  url: URL;
+  user: UserInfo;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Present when the client asked for a connection upgrade (WebSocket or SPDY). */
+  upgrade?: UpgradedConnection;
+}
 
 /** Node agents register here to serve a node's pod streams (log, exec, attach, portforward). */
 export interface NodeStreamServer {
-  serve(
-    kind: 'log' | 'exec' | 'attach' | 'portforward',
-    pod: KubeObject,
-    ctx: ResourceContext,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void>;
+  serve(request: StreamRequest): Promise<void>;
 }
 
 export const nodeStreamServers = new Map<string, NodeStreamServer>();
@@ -59,7 +70,7 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 /**
  * Assigns a pod to a node as pods/binding does (pkg/registry/core/pod/storage setPodHostAndAnnotations):
- * a storage-level update of spec.nodeName plus PodScheduled=True, refused when the pod is already
+ * a storage-level update of spec.nodeName plus PodScheduled=True (no managedFields entry), refused when the pod is already
  * assigned or being deleted. The scheduler binds through this same function.
  */
 export async function bindPod(
@@ -117,8 +128,35 @@ export async function bindPod(
       ];
       return pod;
     },
-    'kube-scheduler',
+    // GuaranteedUpdate straight on storage upstream: the binding leaves no managedFields entry.
+    undefined,
   );
+}
+
+/**
+ * The container a stream is for: the named one, which must exist, or the only one
+ * (LogLocation / streamLocation in pkg/registry/core/pod/strategy.go).
+ */
+export function streamContainer(pod: KubeObject, podName: string, requested: string): string {
+  const spec = (pod.spec ?? {}) as {
+    containers?: { name: string }[];
+    initContainers?: { name: string }[];
+    ephemeralContainers?: { name: string }[];
+  };
+  const containers = (spec.containers ?? []).map((c) => c.name);
+  const inits = (spec.initContainers ?? []).map((c) => c.name);
+  const ephemeral = (spec.ephemeralContainers ?? []).map((c) => c.name);
+  if (requested) {
+    if (![...containers, ...inits, ...ephemeral].includes(requested))
+      throw badRequest(`container ${requested} is not valid for pod ${podName}`);
+    return requested;
+  }
+  if (containers.length === 1) return containers[0];
+  if (containers.length === 0)
+    throw badRequest(`a container name must be specified for pod ${podName}`);
+  let message = `a container name must be specified for pod ${podName}, choose one of: [${containers.join(' ')}]`;
+  if (inits.length) message += ` or one of the init containers: [${inits.join(' ')}]`;
+  throw badRequest(message);
 }
 
 export function registerSubresources(deps: SubresourceDeps): void {
@@ -209,8 +247,20 @@ export function registerSubresources(deps: SubresourceDeps): void {
   for (const kind of ['log', 'exec', 'attach', 'portforward'] as const) {
     subresources.set(`/pods/${kind}`, async (ctx, req, res) => {
       const pod = registry.get(podInfo, ctx.namespace, ctx.request.name);
+      const container =
+        kind === 'portforward'
+          ? ''
+          : streamContainer(pod, ctx.request.name, ctx.url.searchParams.get('container') ?? '');
       const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-      if (!nodeName) throw badRequest(`pod ${ctx.request.name} does not have a host assigned`);
+      if (!nodeName) {
+        // LogLocation answers an unscheduled pod with no location: an empty log.
+        if (kind === 'log') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end();
+          return;
+        }
+        throw badRequest(`pod ${ctx.request.name} does not have a host assigned`);
+      }
       const server = nodeStreamServers.get(nodeName);
       if (!server) {
         throw new StatusError(
@@ -219,7 +269,16 @@ export function registerSubresources(deps: SubresourceDeps): void {
           `no node agent is serving node "${nodeName}" for pod "${ctx.request.name}": ${kind} is unavailable until the node's agent runs`,
         );
       }
-      await server.serve(kind, pod, ctx, req, res);
+      await server.serve({
+        kind,
+        pod,
+        container,
+        url: ctx.url,
+        user: ctx.user,
+        req,
+        res,
+        upgrade: upgradeOf(req),
+      });
     });
   }
 
