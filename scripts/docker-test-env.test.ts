@@ -67,6 +67,7 @@ describe('parseArguments', () => {
     expect(options.rebuild).toBe(true);
     expect(parseArguments(['--state-dir', '/abs'], '/d', '/cwd').stateDir).toBe('/abs');
     expect(parseArguments(['-h'], '/d', '/cwd').command).toBe('help');
+    expect(parseArguments(['restart-dockerd'], '/d', '/cwd').command).toBe('restart-dockerd');
   });
 
   it('rejects non-loopback or malformed addresses, equal addresses and unknown input', () => {

@@ -939,6 +939,29 @@ async function stop(options: Options): Promise<void> {
   }
 }
 
+/**
+ * Stops dockerd and starts it again, as a user's engine restart does (containers stop; Skiff must
+ * bring its pods back). Only an engine this script or systemd started can be restarted.
+ */
+async function restartDockerd(options: Options): Promise<void> {
+  const pidFile = join(options.stateDir, 'dockerd.pid');
+  const pid = await readPid(pidFile);
+  if (isOurProcess(pid, 'dockerd')) {
+    if (!(await stopProcess(pid, 30_000)))
+      throw new StepError('restart dockerd', `pid ${pid} did not exit after SIGTERM`);
+    await rm(pidFile, { force: true });
+  } else if (existsSync('/run/systemd/system')) {
+    await run(...asRoot('systemctl', ['stop', 'docker.service']), { timeoutMs: 60_000 });
+  } else {
+    throw new StepError(
+      'restart dockerd',
+      'dockerd was not started by this script or systemd; restart it the way it was started',
+    );
+  }
+  const { state } = await ensureDockerd(options.stateDir);
+  console.log(`dockerd ${state.serverVersion} restarted (${state.started})`);
+}
+
 async function main(): Promise<void> {
   let options: Options;
   try {
@@ -954,6 +977,8 @@ async function main(): Promise<void> {
   try {
     if (options.command === 'stop') {
       await stop(options);
+    } else if (options.command === 'restart-dockerd') {
+      await restartDockerd(options);
     } else {
       printSummary(await up(options), options.stateDir);
     }

@@ -164,8 +164,10 @@ describe('pods/binding and pods/eviction', () => {
 
 describe('pod streams without a node agent', () => {
   it('answer a clear Status: no host yet, or no agent serving the node', async () => {
-    const logs = fails(await skiff.kubectl(['logs', 'unscheduled', '-n', ns]));
-    expect(logs).toContain('pod unscheduled does not have a host assigned');
+    // LogLocation gives an unscheduled pod no location: an empty log; exec is refused.
+    expect(ok(await skiff.kubectl(['logs', 'unscheduled', '-n', ns]))).toBe('');
+    const exec = fails(await skiff.kubectl(['exec', 'unscheduled', '-n', ns, '--', 'true']));
+    expect(exec).toContain('pod unscheduled does not have a host assigned');
     await createObjects(skiff, {
       ...pod('placed'),
       spec: {

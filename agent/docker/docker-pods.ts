@@ -327,7 +327,9 @@ export class DockerPods {
 
   /** Container die/start/oom events from Docker re-sync the pod at once (no polling delay). */
   private watchDocker(): void {
-    (this.eventStream as { destroy?: () => void } | undefined)?.destroy?.();
+    const previous = this.eventStream;
+    this.eventStream = undefined;
+    (previous as { destroy?: () => void } | undefined)?.destroy?.();
     this.docker
       .getEvents({
         filters: JSON.stringify({
@@ -363,8 +365,17 @@ export class DockerPods {
           }
         });
         stream.on('error', () => undefined);
+        // dockerd restarted (perhaps faster than the health check notices) or the stream broke:
+        // follow again and look at every pod, since events were missed meanwhile.
+        stream.on('end', () => {
+          if (this.started && this.eventStream === stream)
+            setTimeout(() => this.runtimeRecovered(), 2_000).unref();
+        });
       })
-      .catch((err: unknown) => this.log(`docker node: events: ${dockerMessage(err)}`));
+      .catch((err: unknown) => {
+        this.log(`docker node: events: ${dockerMessage(err)}`);
+        if (this.started) setTimeout(() => this.runtimeRecovered(), 5_000).unref();
+      });
   }
 
   // ---- Docker state -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ export interface Address {
 }
 
 export interface Options {
-  command: 'up' | 'stop' | 'help';
+  command: 'up' | 'stop' | 'restart-dockerd' | 'help';
   stateDir: string;
   openRegistry: Address;
   authRegistry: Address;
@@ -21,12 +21,14 @@ export interface Options {
   rebuild: boolean;
 }
 
-export const usage = `Usage: npx tsx scripts/docker-test-env.ts [up|stop] [options]
+export const usage = `Usage: npx tsx scripts/docker-test-env.ts [up|stop|restart-dockerd] [options]
 
   up (default)  install Debian's docker.io, docker-registry, busybox-static, gcc and libc6-dev if
                 missing, start dockerd and two local registries, build the test images offline
                 and push them; writes <state-dir>/state.json
   stop          stop the registries (and dockerd) that this script started
+  restart-dockerd  stop and start dockerd (started by this script or by systemd), as the
+                suites that check recovery after an engine restart need
 
 Options:
   --state-dir DIR         where logs, registry storage and state.json go (default .docker-test-env)
@@ -71,8 +73,8 @@ export function parseArguments(argv: string[], defaultStateDir: string, cwd: str
   });
   if (positionals.length > 1) throw new Error(`expected one command, got ${positionals.join(' ')}`);
   const word = positionals[0] ?? 'up';
-  if (word !== 'up' && word !== 'stop') {
-    throw new Error(`unknown command "${word}" (expected up or stop)`);
+  if (word !== 'up' && word !== 'stop' && word !== 'restart-dockerd') {
+    throw new Error(`unknown command "${word}" (expected up, stop or restart-dockerd)`);
   }
   const openRegistry = parseLoopbackAddress(
     values['open-registry'] ?? '127.0.0.1:5000',
