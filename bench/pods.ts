@@ -342,7 +342,11 @@ async function main(): Promise<void> {
     watch.stop();
 
     console.log('');
-    console.log('note: measured on a shared 2-core machine while other work was running');
+    const [load] = os.loadavg();
+    console.log(
+      `load average (1 min) ${load.toFixed(2)} on ${os.cpus().length} cores` +
+        (load > os.cpus().length ? ': the machine was busy, figures are pessimistic' : ''),
+    );
     latencyReport(`${SEQUENTIAL} pods one after another, create→Running`, seq, floorSeq);
     latencyReport(`${BURST} pods at once, create→Running`, burst, floorBurst);
     report(
