@@ -569,6 +569,57 @@ spec:
     expect(await containersOfPod(p.metadata.uid)).toEqual([]);
   });
 
+  it('a container that ignores SIGTERM is killed with SIGKILL once the grace period is over', async () => {
+    ok(
+      await kubectl(
+        ['apply', '-n', NS, '-f', '-'],
+        `
+apiVersion: v1
+kind: Pod
+metadata: {name: stubborn}
+spec:
+  nodeName: ${NODE}
+  terminationGracePeriodSeconds: 3
+  containers:
+  - name: c
+    image: ${busybox}
+    command: [sh, -c, 'trap "echo ignoring TERM" TERM; while true; do sleep 1; done']
+`,
+      ),
+    );
+    ok(
+      await kubectl(
+        ['wait', '--for=condition=Ready', 'pod/stubborn', '-n', NS, '--timeout=30s'],
+        undefined,
+        40_000,
+      ),
+    );
+    const p = await pod('stubborn');
+    const containerId = p.status!.containerStatuses![0].containerID!.replace('docker://', '');
+    const events = await docker.getEvents({
+      filters: JSON.stringify({ container: [containerId] }),
+    });
+    const seen: { action: string; at: number; attributes: Record<string, string> }[] = [];
+    events.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        const e = JSON.parse(line) as {
+          Action: string;
+          timeNano: number;
+          Actor: { Attributes: Record<string, string> };
+        };
+        seen.push({ action: e.Action, at: e.timeNano / 1e6, attributes: e.Actor.Attributes });
+      }
+    });
+    ok(await kubectl(['delete', 'pod', 'stubborn', '-n', NS, '--timeout=30s'], undefined, 40_000));
+    await eventually('destroy event', () => seen.some((e) => e.action === 'destroy'), 10_000);
+    (events as unknown as { destroy(): void }).destroy();
+    const kills = seen.filter((e) => e.action === 'kill');
+    expect(kills.map((e) => e.attributes.signal)).toEqual(['15', '9']);
+    // SIGKILL only after the 3 s grace period (Docker's event times are in nanoseconds).
+    expect(kills[1].at - kills[0].at).toBeGreaterThanOrEqual(2_900);
+    expect(seen.find((e) => e.action === 'die')?.attributes.exitCode).toBe('137');
+  });
+
   it('goes NotReady when Docker stops answering and Ready again when it answers', async () => {
     await proxy.stop();
     const message = await eventually(
