@@ -82,15 +82,21 @@ function dataOf(object: KubeObject, secret: boolean): Record<string, string> {
   return out;
 }
 
-/** The container's environment as NAME=value lines, in kubelet's order (envFrom, then env). */
+/**
+ * The container's environment as NAME=value lines, in kubelet's order (envFrom, then env, then the
+ * Service variables the container does not set itself; `$(VAR)` may name a Service variable).
+ */
 export function resolveEnv(
   pod: KubeObject,
   container: Obj,
   lookup: ObjectLookup,
   addresses: PodAddresses,
+  serviceEnv: readonly { name: string; value: string }[] = [],
 ): string[] {
   const namespace = pod.metadata.namespace ?? '';
   const vars = new Map<string, string>();
+  const services = new Map(serviceEnv.map((e) => [e.name, e.value]));
+  const mapping = () => (services.size ? new Map([...services, ...vars]) : vars);
   const source = (kind: 'ConfigMap' | 'Secret', name: string, optional: boolean) => {
     const object =
       kind === 'ConfigMap' ? lookup.configMap(namespace, name) : lookup.secret(namespace, name);
@@ -118,7 +124,7 @@ export function resolveEnv(
   for (const item of env) {
     const name = str(item.name);
     if (typeof item.value === 'string' || !item.valueFrom) {
-      vars.set(name, expandVars(typeof item.value === 'string' ? item.value : '', vars));
+      vars.set(name, expandVars(typeof item.value === 'string' ? item.value : '', mapping()));
       continue;
     }
     const from = item.valueFrom as Obj;
@@ -161,6 +167,7 @@ export function resolveEnv(
       );
     }
   }
+  for (const [k, v] of services) if (!vars.has(k)) vars.set(k, v);
   return [...vars].map(([k, v]) => `${k}=${v}`);
 }
 

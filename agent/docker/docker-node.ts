@@ -16,7 +16,9 @@ import { defaultNodeLabels, NodeHeartbeat, nodeConditions, NODES } from '../kube
 import { DockerPods, dockerMessage } from './docker-pods.ts';
 import { discoverEngine, localEngineIo, type Engine } from './engine.ts';
 import { ensureClusterNetwork } from './network.ts';
-import { Netd } from '../netd/netd.ts';
+import { Netd, type IngressPorts } from '../netd/netd.ts';
+import { DockerNetworking } from './docker-networking.ts';
+import { InformerFactory as Informers } from '../../main/client/informer.ts';
 import type { TokenRequester } from './volumes.ts';
 import type { HookHttpGet } from '../kubelet/lifecycle-hooks.ts';
 import { DockerStreams, type PodNetworkDial } from './docker-streams.ts';
@@ -55,6 +57,10 @@ export interface DockerNodeOptions {
   hookHttpGet?: HookHttpGet;
   /** How port-forward reaches a pod (default: netd's dial tunnel; the host never dials a pod IP). */
   dial?: PodNetworkDial;
+  /** Host ports of the Ingress controller on 127.0.0.1 (default: any free ports). */
+  ingressPorts?: IngressPorts;
+  /** The API server on the host, where pods' `kubernetes` Service leads (default: no way there). */
+  apiServer?: () => { host: string; port: number };
 }
 
 /** The host name lowercased and made a valid DNS-1123 subdomain, as kubelet's --hostname-override would need. */
@@ -151,6 +157,10 @@ export class DockerNode {
   private netd: Netd | undefined;
   /** metrics.k8s.io figures from Docker stats. */
   private stats: DockerStats | undefined;
+  /** Services, DNS and Ingress through netd. */
+  private networking: DockerNetworking | undefined;
+  /** Informers of our own when the caller shares none (started and stopped with the node). */
+  private ownInformers: Informers | undefined;
 
   constructor(private readonly options: DockerNodeOptions) {
     this.client = options.client;
@@ -233,7 +243,9 @@ export class DockerNode {
   async stop(): Promise<void> {
     this.started = false;
     this.streams?.dispose();
+    await this.networking?.stop();
     this.netd?.stop();
+    this.ownInformers?.stop();
     this.stats?.dispose();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
@@ -279,10 +291,28 @@ export class DockerNode {
           baseImage: this.netdBaseImage,
           dataDir: this.options.dataDir,
           log: this.log,
+          ingressPorts: this.options.ingressPorts,
         });
         void this.netd.start();
       }
       const netd = this.netd;
+      if (!this.networking) {
+        const informers =
+          this.options.informers ?? (this.ownInformers = new Informers(this.client));
+        this.networking = new DockerNetworking({
+          client: this.client,
+          informers,
+          netd,
+          events: this.events,
+          apiServer:
+            this.options.apiServer ??
+            (() => {
+              throw new Error('the API server is not reachable from pods in this setup');
+            }),
+          log: this.log,
+        });
+        this.networking.start();
+      }
       const pods = new DockerPods({
         docker: this.docker,
         client: this.client,
@@ -302,6 +332,7 @@ export class DockerNode {
         requestToken: this.options.requestToken,
         hookHttpGet: this.options.hookHttpGet ?? ((request) => netd.client.httpGet(request)),
         probeNetwork: netd.client,
+        ...this.networking.podSettings(),
       });
       await pods.start();
       if (this.started) this.pods = pods;

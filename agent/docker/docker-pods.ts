@@ -4,6 +4,8 @@
 // restarts with crash-loop back-off, graceful termination, and status written only when it
 // changes. Docker is the source of truth: every sync reads the pod's labelled containers, so
 // containers left by an earlier run are adopted with their IDs and restart counts.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import { StatusError } from '../../main/api/status.ts';
@@ -36,8 +38,10 @@ import {
   ContainerConfigError,
   resolveEnv,
   sandboxPortBindings,
+  type DockerMount,
   type ObjectLookup,
 } from './container-config.ts';
+import { podResolvConf } from '../dns/pod-dns.ts';
 import { DockerHooks } from './hooks.ts';
 import { PodProber } from '../kubelet/prober.ts';
 import { dockerProbeRuntime, type ProbeNetwork } from './docker-probes.ts';
@@ -100,7 +104,14 @@ export interface DockerPodsOptions {
   hookHttpGet?: HookHttpGet;
   /** httpGet/tcpSocket probes from inside the cluster network (netd's client). */
   probeNetwork?: ProbeNetwork;
+  /** Cluster DNS for pods' resolv.conf (dnsPolicy ClusterFirst); absent: Docker's own DNS. */
+  dns?: { nameserver: string; domain: string };
+  /** The Service variables of a pod's containers (kubelet's service links). */
+  serviceEnv?: (pod: KubeObject) => { name: string; value: string }[];
 }
+
+/** What Docker writes in containers on a user-defined network: its embedded resolver. */
+const DOCKER_RESOLV_CONF = 'nameserver 127.0.0.11\noptions ndots:0\n';
 
 /** A pod's container as Docker has it. */
 interface Found {
@@ -770,6 +781,22 @@ export class DockerPods {
     this.states.delete(key);
   }
 
+  /** The pod's resolv.conf (kubelet's per-pod file), bind-mounted into each of its containers. */
+  private async resolvConfMount(pod: KubeObject, uid: string): Promise<DockerMount | undefined> {
+    const dns = this.options.dns;
+    if (!dns) return undefined;
+    const text = podResolvConf(pod, {
+      nameserver: dns.nameserver,
+      domain: dns.domain,
+      hostResolvConf: DOCKER_RESOLV_CONF,
+    });
+    const dir = this.volumes.podDir(uid);
+    await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+    const file = path.join(dir, 'etc-resolv.conf');
+    await fs.writeFile(file, text, { mode: 0o644 });
+    return { Type: 'bind', Source: file, Target: '/etc/resolv.conf', ReadOnly: false };
+  }
+
   private lookup(): ObjectLookup {
     return {
       configMap: (namespace, name) => this.client.tryGet(CONFIGMAPS, namespace, name),
@@ -849,14 +876,22 @@ export class DockerPods {
     if (!(await this.ensureImage(pod, state, spec))) return false;
     let options: ReturnType<typeof containerCreateOptions>;
     try {
-      const env = resolveEnv(pod, spec, this.lookup(), {
-        podIP: this.sandboxIP(sandbox),
-        hostIP: this.options.hostIP,
-        allocatable: this.volumes.nodeAllocatable(),
-      });
+      const env = resolveEnv(
+        pod,
+        spec,
+        this.lookup(),
+        {
+          podIP: this.sandboxIP(sandbox),
+          hostIP: this.options.hostIP,
+          allocatable: this.volumes.nodeAllocatable(),
+        },
+        this.options.serviceEnv?.(pod),
+      );
       // Volumes, subPaths and the termination-message file: volumes.ts.
       const mounts = await this.volumes.mountsFor(state.uid, spec, env);
       const message = await this.volumes.terminationMessageMount(pod, spec, restartCount);
+      const dns = await this.resolvConfMount(pod, state.uid);
+      if (dns) mounts.push(dns);
       const image = await this.docker.getImage(str(spec.image)).inspect();
       options = containerCreateOptions({
         pod,

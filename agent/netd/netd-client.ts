@@ -98,18 +98,27 @@ export class NetdClient {
     }
   }
 
+  /** PUT of a document already serialized as JSON; resolves with netd's JSON answer. */
+  put(path: string, json: string, timeoutMs = 10_000): Promise<unknown> {
+    return this.request('PUT', path, json, timeoutMs);
+  }
+
   private call<T>(path: string, body: unknown, timeoutMs: number): Promise<T> {
-    return this.request('POST', path, body, timeoutMs + CONTROL_SLACK_MS) as Promise<T>;
+    return this.request(
+      'POST',
+      path,
+      JSON.stringify(body),
+      timeoutMs + CONTROL_SLACK_MS,
+    ) as Promise<T>;
   }
 
   private async request(
     method: string,
     path: string,
-    body: unknown,
+    payload: string | undefined,
     timeoutMs: number,
   ): Promise<unknown> {
     const ep = await this.endpoint();
-    const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
         {

@@ -15,12 +15,15 @@ import type Docker from 'dockerode';
 import { ipToString, parseCidr, type ClusterNetworkPlan } from '../../main/api/cluster-network.ts';
 import { LABEL_CLUSTER, LABEL_ROLE } from '../docker/labels.ts';
 import { ensureNetdImage, DEFAULT_NETD_BASE_IMAGE } from './image.ts';
+import { INGRESS_HTTP_PORT, INGRESS_HTTPS_PORT } from './daemon/config.ts';
 import { NetdClient, type NetdEndpoint } from './netd-client.ts';
 
 /** The control port inside the container (published on the host's 127.0.0.1, Docker picks the port). */
 export const NETD_CONTROL_PORT = 10257;
 /** A hash of the token the container was started with: a restarted agent adopts it only if it matches. */
 export const LABEL_NETD_TOKEN = 'skiff.dev/netd-token-sha256';
+/** The Ingress host ports asked for (`http,https`): a restarted agent adopts netd only if they match. */
+export const LABEL_INGRESS_PORTS = 'skiff.dev/ingress-ports';
 export const NETD_ROLE = 'netd';
 
 export function netdAddress(plan: ClusterNetworkPlan): string {
@@ -64,6 +67,13 @@ export interface NetdOptions {
   log: (line: string) => void;
   /** How often netd's health is checked besides Docker's die events (default 5 s). */
   checkIntervalMs?: number;
+  /** Host ports (127.0.0.1) for the Ingress controller's HTTP and HTTPS; 0 = any free port. */
+  ingressPorts?: IngressPorts;
+}
+
+export interface IngressPorts {
+  http: number;
+  https: number;
 }
 
 export class Netd {
@@ -80,6 +90,8 @@ export class Netd {
   private stopped = false;
   private image: string | undefined;
   private containerId: string | undefined;
+  private published: IngressPorts | undefined;
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(private readonly options: NetdOptions) {
     this.address = netdAddress(options.plan);
@@ -92,6 +104,16 @@ export class Netd {
 
   get ready(): boolean {
     return this.endpoint !== undefined;
+  }
+
+  /** The host ports the Ingress controller answers on, once netd runs. */
+  get ingressPorts(): IngressPorts | undefined {
+    return this.published;
+  }
+
+  /** Called each time a netd container becomes ready (first start, recreation, adoption). */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
   }
 
   /** The current container's id (for tests and diagnostics). */
@@ -185,8 +207,13 @@ export class Netd {
       }),
     });
     const hash = tokenHash(this.token);
+    const wanted = this.wantedIngressPorts();
     const keep = list.find(
-      (c) => c.State === 'running' && c.Labels[LABEL_NETD_TOKEN] === hash && c.Image === this.image,
+      (c) =>
+        c.State === 'running' &&
+        c.Labels[LABEL_NETD_TOKEN] === hash &&
+        c.Labels[LABEL_INGRESS_PORTS] === `${wanted.http},${wanted.https}` &&
+        c.Image === this.image,
     );
     for (const c of list)
       if (c !== keep)
@@ -198,8 +225,14 @@ export class Netd {
           });
     const id = keep ? keep.Id : await this.create(this.image);
     const info = await docker.getContainer(id).inspect();
+    const hostPort = (port: number) =>
+      Number(info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort ?? 0);
     const binding = info.NetworkSettings.Ports?.[`${NETD_CONTROL_PORT}/tcp`]?.[0];
     if (!binding?.HostPort) throw new Error('netd: its control port is not published');
+    const published = {
+      http: hostPort(INGRESS_HTTP_PORT),
+      https: hostPort(INGRESS_HTTPS_PORT),
+    };
     const endpoint: NetdEndpoint = {
       host: '127.0.0.1',
       port: Number(binding.HostPort),
@@ -215,28 +248,95 @@ export class Netd {
     const first = this.containerId !== id;
     this.containerId = id;
     this.endpoint = endpoint;
-    if (first)
+    this.published = published;
+    if (first) {
       this.options.log(
         `netd: ready at ${this.address} (${keep ? 'adopted' : 'started'} ${id.slice(0, 12)}, control 127.0.0.1:${endpoint.port})`,
       );
+      const moved = (name: string, want: number, got: number) =>
+        want && want !== got
+          ? `; 127.0.0.1:${want} is taken, so Ingress ${name} is on 127.0.0.1:${got}`
+          : '';
+      this.options.log(
+        `ingress: http://127.0.0.1:${published.http} and https://127.0.0.1:${published.https}` +
+          moved('HTTP', wanted.http, published.http) +
+          moved('HTTPS', wanted.https, published.https),
+      );
+      for (const listener of this.readyListeners) listener();
+    }
   }
 
+  private wantedIngressPorts(): IngressPorts {
+    return this.options.ingressPorts ?? { http: 0, https: 0 };
+  }
+
+  /**
+   * Creates and starts netd. The Ingress ports asked for may be taken on the host: Docker then
+   * fails the start, and netd is made again with Docker choosing that port (said in the log).
+   */
   private async create(image: string): Promise<string> {
+    const wanted = this.wantedIngressPorts();
+    let ports = { ...wanted };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.createWith(image, ports, wanted);
+      } catch (err) {
+        const message = (err as { json?: { message?: string } }).json?.message ?? String(err);
+        const taken = (port: number) =>
+          port !== 0 && (message.includes(`:${port} `) || message.includes(`:${port}:`));
+        const isBind = /already (allocated|in use)|address in use|bind/i.test(message);
+        if (!isBind || attempt >= 2 || (ports.http === 0 && ports.https === 0)) throw err;
+        const next = {
+          http: taken(ports.http) ? 0 : ports.http,
+          https: taken(ports.https) ? 0 : ports.https,
+        };
+        // Docker did not say which one: let it choose both.
+        ports =
+          next.http === ports.http && next.https === ports.https ? { http: 0, https: 0 } : next;
+      }
+    }
+  }
+
+  private async createWith(
+    image: string,
+    ports: IngressPorts,
+    wanted: IngressPorts,
+  ): Promise<string> {
     const { docker, clusterId, network } = this.options;
+    await docker
+      .getContainer(netdContainerName(clusterId))
+      .remove({ force: true })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+      });
+    const bind = (port: number) => [{ HostIp: '127.0.0.1', HostPort: port ? String(port) : '' }];
     const container = await docker.createContainer({
       name: netdContainerName(clusterId),
       Image: image,
-      Env: [`SKIFF_NETD_TOKEN=${this.token}`, `SKIFF_NETD_PORT=${NETD_CONTROL_PORT}`],
+      Env: [
+        `SKIFF_NETD_TOKEN=${this.token}`,
+        `SKIFF_NETD_PORT=${NETD_CONTROL_PORT}`,
+        `SKIFF_NETD_ADDRESS=${this.address}`,
+      ],
       Labels: {
         [LABEL_CLUSTER]: clusterId,
         [LABEL_ROLE]: NETD_ROLE,
         [LABEL_NETD_TOKEN]: tokenHash(this.token),
+        [LABEL_INGRESS_PORTS]: `${wanted.http},${wanted.https}`,
       },
-      ExposedPorts: { [`${NETD_CONTROL_PORT}/tcp`]: {} },
+      ExposedPorts: {
+        [`${NETD_CONTROL_PORT}/tcp`]: {},
+        [`${INGRESS_HTTP_PORT}/tcp`]: {},
+        [`${INGRESS_HTTPS_PORT}/tcp`]: {},
+      },
       HostConfig: {
         NetworkMode: network,
         CapAdd: ['NET_ADMIN'],
-        PortBindings: { [`${NETD_CONTROL_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        PortBindings: {
+          [`${NETD_CONTROL_PORT}/tcp`]: bind(0),
+          [`${INGRESS_HTTP_PORT}/tcp`]: bind(ports.http),
+          [`${INGRESS_HTTPS_PORT}/tcp`]: bind(ports.https),
+        },
         // The agent recreates it (with a fresh look at image and token) rather than Docker.
         RestartPolicy: { Name: 'no' },
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } },
@@ -245,7 +345,12 @@ export class Netd {
         EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: this.address } } },
       },
     });
-    await container.start();
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
     return container.id;
   }
 

@@ -58,6 +58,19 @@ describe('skiff serve flags', () => {
     );
   });
 
+  it('reads the Ingress ports and names the flag when one is bad', () => {
+    expect(
+      parseServeArgs(['--ingress-http-port', '8080', '--ingress-https-port', '0']),
+    ).toMatchObject({ ingressHttpPort: 8080, ingressHttpsPort: 0 });
+    expect(parseServeArgs([])).not.toHaveProperty('ingressHttpPort');
+    expect(() => parseServeArgs(['--ingress-https-port', '99999'])).toThrow(
+      new UsageError('--ingress-https-port: "99999" is not a port number (0-65535)'),
+    );
+    expect(() =>
+      parseServeArgs(['--ingress-http-port', '8443', '--ingress-https-port', '8443']),
+    ).toThrow(/--ingress-https-port: 8443 is already the Ingress controller's HTTP port/);
+  });
+
   it('names the flag in bad input', () => {
     expect(() => parseServeArgs(['--api-port', '70000'])).toThrow(
       new UsageError('--api-port: "70000" is not a port number (0-65535)'),

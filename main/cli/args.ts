@@ -20,6 +20,9 @@ export interface ServeOptions {
   netdBaseImage?: string;
   /** Pod and Service addresses (--cluster-cidr). */
   clusterCidr?: string;
+  /** Host ports of the Ingress controller (--ingress-http-port, --ingress-https-port; 0 = any). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
 }
 
 export class UsageError extends Error {}
@@ -37,6 +40,8 @@ Flags:
   --sandbox-image IMAGE  image of each pod's sandbox container (default registry.k8s.io/pause:3.10)
   --netd-base-image IMAGE  base image of netd, the in-network helper (default node:20-alpine)
   --cluster-cidr CIDR  pod IPs (lower half) and Service ClusterIPs (upper half) (default ${DEFAULT_CLUSTER_CIDR})
+  --ingress-http-port N   port of the Ingress controller's HTTP on 127.0.0.1 (default 80; 0 = any free port)
+  --ingress-https-port N  port of the Ingress controller's HTTPS on 127.0.0.1 (default 443; 0 = any free port)
   -h, --help         show this help
 `;
 
@@ -54,6 +59,8 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
         'sandbox-image': { type: 'string' },
         'netd-base-image': { type: 'string' },
         'cluster-cidr': { type: 'string' },
+        'ingress-http-port': { type: 'string' },
+        'ingress-https-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -63,14 +70,20 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  let apiPort = 6443;
+  const port = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || Number(text) > 65535)
+      throw new UsageError(`${flag}: "${text}" is not a port number (0-65535)`);
+    return Number(text);
+  };
   const portText = values['api-port'];
-  if (portText !== undefined) {
-    if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
-      throw new UsageError(`--api-port: "${portText}" is not a port number (0-65535)`);
-    }
-    apiPort = Number(portText);
-  }
+  const apiPort = port('--api-port', portText) ?? 6443;
+  const ingressHttpPort = port('--ingress-http-port', values['ingress-http-port']);
+  const ingressHttpsPort = port('--ingress-https-port', values['ingress-https-port']);
+  if (ingressHttpPort && ingressHttpPort === ingressHttpsPort)
+    throw new UsageError(
+      `--ingress-https-port: ${ingressHttpsPort} is already the Ingress controller's HTTP port`,
+    );
   let simulatedNodes = 0;
   const simulatedText = values['simulated-nodes'];
   if (simulatedText !== undefined) {
@@ -113,6 +126,8 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
     ...(nodeName !== undefined && { nodeName }),
     ...(sandboxImage !== undefined && { sandboxImage }),
     ...(netdBaseImage !== undefined && { netdBaseImage }),
+    ...(ingressHttpPort !== undefined && { ingressHttpPort }),
+    ...(ingressHttpsPort !== undefined && { ingressHttpsPort }),
     dataDir: path.resolve(dataDirText ?? defaultDataDir()),
     apiPort,
     apiPortExplicit: portText !== undefined,

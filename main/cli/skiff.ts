@@ -37,6 +37,8 @@ async function serve(argv: string[]): Promise<number> {
     sandboxImage: parsed.sandboxImage,
     netdBaseImage: parsed.netdBaseImage,
     clusterCidr: parsed.clusterCidr,
+    ingressHttpPort: parsed.ingressHttpPort,
+    ingressHttpsPort: parsed.ingressHttpsPort,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   let stopping: Promise<void> | undefined;

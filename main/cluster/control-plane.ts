@@ -78,6 +78,9 @@ export interface ControlPlaneOptions {
   sandboxImage?: string;
   /** Base image netd is built on (default node:20-alpine). */
   netdBaseImage?: string;
+  /** Host ports of the Ingress controller on 127.0.0.1 (default 80 and 443; 0 = any free port). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
 }
 
 const ADMIN_GROUPS = ['system:masters', 'system:authenticated'];
@@ -337,6 +340,11 @@ export class ControlPlane {
         nodeName: this.options.nodeName,
         sandboxImage: this.options.sandboxImage,
         netdBaseImage: this.options.netdBaseImage,
+        ingressPorts: {
+          http: this.options.ingressHttpPort ?? 80,
+          https: this.options.ingressHttpsPort ?? 443,
+        },
+        apiServer: () => ({ host: '127.0.0.1', port: this.port }),
         network: this.network,
         informers: this.informers,
         log,

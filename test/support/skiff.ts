@@ -86,6 +86,9 @@ export class Skiff {
         ]
       : ['--no-docker', '--data-dir', dataDir];
     if (!extra.includes('--api-port')) args.push('--api-port', '0');
+    // Many Skiffs share this machine's 127.0.0.1: the Ingress controller takes any free ports.
+    if (options.docker && !extra.includes('--ingress-http-port'))
+      args.push('--ingress-http-port', '0', '--ingress-https-port', '0');
     // Docker suites run one at a time, but two checkouts sharing one dockerd need distinct
     // cluster networks: SKIFF_TEST_CLUSTER_CIDR gives this checkout its own.
     const cidr = process.env.SKIFF_TEST_CLUSTER_CIDR;

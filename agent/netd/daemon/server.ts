@@ -36,13 +36,13 @@ export function sendJson(res: http.ServerResponse, code: number, body: unknown):
   res.end(text);
 }
 
-/** Reads a JSON request body (at most 1 MiB). */
+/** Reads a JSON request body (at most 32 MiB: an Ingress document carries every certificate). */
 export async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 1 << 20) throw new Error('request body too large');
+    if (size > 32 << 20) throw new Error('request body too large');
     chunks.push(chunk);
   }
   const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');

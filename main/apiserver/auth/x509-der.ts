@@ -1,4 +1,4 @@
-// A minimal X.509 v3 certificate writer (RFC 5280, DER) for ECDSA P-256 keys on node:crypto alone:
+// A minimal X.509 v3 certificate writer (RFC 5280, DER) for ECDSA P-256 (and RSA) keys on node:crypto alone:
 // loading a general-purpose ASN.1 library costs ~150–350 ms, a large part of the cold-start budget.
 import { createHash, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -14,10 +14,10 @@ export interface CertificateTemplate {
   notBefore: Date;
   notAfter: Date;
   publicKey: KeyObject;
-  /** The issuer's private key (the subject's own key when self-signed); ECDSA P-256. */
+  /** The issuer's private key (the subject's own key when self-signed); ECDSA P-256 or RSA. */
   signingKey: KeyObject;
   isCa: boolean;
-  keyUsage: Array<'digitalSignature' | 'keyCertSign' | 'cRLSign'>;
+  keyUsage: Array<'digitalSignature' | 'keyEncipherment' | 'keyCertSign' | 'cRLSign'>;
   extKeyUsage?: Array<'serverAuth' | 'clientAuth'>;
   /** DNS names and IP addresses (v4 or v6) for subjectAltName. */
   subjectAltNames?: string[];
@@ -27,6 +27,7 @@ export interface CertificateTemplate {
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
   commonName: '2.5.4.3',
   organization: '2.5.4.10',
   organizationalUnit: '2.5.4.11',
@@ -40,7 +41,12 @@ const OID = {
   clientAuth: '1.3.6.1.5.5.7.3.2',
 };
 
-const KEY_USAGE_BITS = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
+const KEY_USAGE_BITS = {
+  digitalSignature: 0,
+  keyEncipherment: 2,
+  keyCertSign: 5,
+  cRLSign: 6,
+} as const;
 
 /** Builds and signs the certificate; returns it as PEM. */
 export function createCertificate(template: CertificateTemplate): string {
@@ -71,7 +77,11 @@ export function createCertificate(template: CertificateTemplate): string {
     );
   }
 
-  const signatureAlgorithm = seq(oid(OID.ecdsaWithSha256));
+  // RSA's AlgorithmIdentifier carries an explicit NULL parameter (RFC 4055); ECDSA's none.
+  const signatureAlgorithm =
+    template.signingKey.asymmetricKeyType === 'rsa'
+      ? seq(oid(OID.sha256WithRSAEncryption), tlv(0x05, Buffer.alloc(0)))
+      : seq(oid(OID.ecdsaWithSha256));
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))), // [0] EXPLICIT version v3
     integer(randomSerial()),
@@ -82,7 +92,7 @@ export function createCertificate(template: CertificateTemplate): string {
     template.publicKey.export({ type: 'spki', format: 'der' }),
     tlv(0xa3, seq(...extensions)), // [3] EXPLICIT extensions
   );
-  // node:crypto signs ECDSA as a DER Ecdsa-Sig-Value, which is what X.509 carries.
+  // node:crypto signs ECDSA as a DER Ecdsa-Sig-Value and RSA as PKCS #1 v1.5: what X.509 carries.
   const signature = sign('sha256', tbs, template.signingKey);
   const der = seq(tbs, signatureAlgorithm, bitString(signature));
   const body = der.toString('base64').replace(/.{1,64}/g, '$&\n');
