@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { report } from './support.ts';
+import { buildSkiff, report } from './support.ts';
 import { removeClusterObjects } from '../test/support/docker.ts';
 import { readDockerTestEnv } from '../scripts/docker-test-env/state.ts';
 
@@ -48,15 +48,13 @@ function kubectl(args: string[], input?: string): string {
   return result.stdout;
 }
 
-/** `skiff serve` with the Docker node and netd, as `npm run serve` runs it. */
+/** `skiff serve` with the Docker node and netd, compiled as `npm run serve` runs it. */
 async function serve(dataDir: string): Promise<{ stop(): Promise<void> }> {
   const env = readDockerTestEnv();
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'main/cli/skiff.ts',
+      await buildSkiff(),
       'serve',
       '--data-dir',
       dataDir,

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
+import { buildCli } from '../scripts/build-cli.ts';
 
 export interface Client {
   agent: https.Agent;
@@ -94,28 +94,11 @@ export interface SkiffProcess {
 }
 
 /**
- * Compiles the `skiff` command to one JavaScript file, as a release would ship it (dependencies
- * stay in node_modules, the generated OpenAPI definitions beside it, as the Electron build does).
- * Returns the file to run with plain node: no tsx loader thread, no esbuild service, no source maps.
+ * Compiles the `skiff` command to JavaScript as a release ships it (scripts/build-cli.ts, into a
+ * cache folder of its own); returns the file to run with plain node.
  */
-export async function buildSkiff(): Promise<string> {
-  const outDir = path.resolve('node_modules/.cache/skiff-bench');
-  const outfile = path.join(outDir, 'skiff.mjs');
-  await build({
-    entryPoints: ['main/cli/skiff.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    outfile,
-    logLevel: 'error',
-  });
-  fs.mkdirSync(path.join(outDir, 'generated'), { recursive: true });
-  fs.copyFileSync(
-    'main/apiserver/openapi/generated/definitions.json',
-    path.join(outDir, 'generated', 'definitions.json'),
-  );
-  return outfile;
+export function buildSkiff(): Promise<string> {
+  return buildCli(path.resolve('node_modules/.cache/skiff-bench'));
 }
 
 /**

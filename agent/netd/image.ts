@@ -2,6 +2,7 @@
 // Docker FROM the --netd-base-image, tagged by a hash of the base image's id and the bundle so it
 // is rebuilt only when either changes.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { build } from 'esbuild';
@@ -12,12 +13,20 @@ import { tarArchive } from './tar.ts';
 export const DEFAULT_NETD_BASE_IMAGE = 'node:20-alpine';
 export const NETD_IMAGE_REPO = 'skiff-netd';
 
+/** The prebuilt daemon's file name beside the compiled `skiff` (scripts/build-cli.ts writes it). */
+export const NETD_BUNDLE_NAME = 'netd.cjs';
+
 const entry = fileURLToPath(new URL('./daemon/main.ts', import.meta.url));
 
 let bundled: Promise<Buffer> | undefined;
 
-/** The daemon as one CommonJS file (built once per process). */
+/**
+ * The daemon as one CommonJS file (made once per process): the prebuilt one beside the compiled
+ * `skiff` when there is one (a release ships no TypeScript sources), else built from the sources.
+ */
 export function netdBundle(): Promise<Buffer> {
+  const prebuilt = fileURLToPath(new URL(`./${NETD_BUNDLE_NAME}`, import.meta.url));
+  if (!bundled && fs.existsSync(prebuilt)) bundled = fs.promises.readFile(prebuilt);
   bundled ??= build({
     entryPoints: [entry],
     bundle: true,
