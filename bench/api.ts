@@ -186,6 +186,16 @@ async function watchDelivery(client: Client, watchers: number, updates: number):
         }),
     ),
   );
+  // Warm the update path (JIT, first GCs) as the other figures are warmed; not measured.
+  for (let i = 0; i < 200; i++) {
+    const res = await request(client, 'PUT', `${ns}/configmaps/watched`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'watched' },
+      data: { n: `warm-${i}` },
+    });
+    if (res.status !== 200) throw new Error(`update failed: ${res.status} ${res.body}`);
+  }
   await new Promise((r) => setTimeout(r, 500));
   for (let i = 1; i <= updates; i++) {
     sentAt.set(String(i), performance.now());
@@ -198,7 +208,7 @@ async function watchDelivery(client: Client, watchers: number, updates: number):
     if (res.status !== 200) throw new Error(`update failed: ${res.status} ${res.body}`);
   }
   // Every watcher first gets the ADDED event of the initial state, then one per update.
-  const expected = watchers * (updates + 1);
+  const expected = watchers * (updates + 201);
   const deadline = performance.now() + 30_000;
   while (received < expected && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));

@@ -228,6 +228,7 @@ kind: Pod
 metadata: {name: client}
 spec:
   terminationGracePeriodSeconds: 0
+  hostAliases: [{ip: 10.1.2.3, hostnames: [legacy.example, db.example]}]
   containers:
   - name: client
     image: ${image}
@@ -315,6 +316,20 @@ describe('Services, DNS and Ingress through netd while Skiff cannot reach the cl
     expect(missing.ms).toBeLessThan(500);
     // Applications resolve short names through the search path.
     expect((await dnsQuery('LOOKUP', 'web-1.web')).answers).toHaveLength(1);
+  });
+
+  it('writes kubelet’s /etc/hosts: the pod’s FQDN under its subdomain, and hostAliases', async () => {
+    const web0 = await jsonOf<{ status: { podIP: string } }>(['get', 'pod', 'web-0']);
+    const hosts = ok(await kubectl(['exec', 'web-0', '--', 'cat', '/etc/hosts']));
+    expect(hosts).toMatch(/^# Kubernetes-managed hosts file\./);
+    expect(hosts).toContain(`${web0.status.podIP}\tweb-0.web.${DOMAIN}\tweb-0\n`);
+    expect(ok(await kubectl(['exec', 'web-0', '--', 'hostname']))).toBe('web-0\n');
+    const client = ok(await kubectl(['exec', 'client', '--', 'cat', '/etc/hosts']));
+    expect(client).toContain(
+      '# Entries added by HostAliases.\n10.1.2.3\tlegacy.example\tdb.example\n',
+    );
+    // Applications resolve them (getaddrinfo reads /etc/hosts first).
+    expect((await dnsQuery('LOOKUP', 'legacy.example')).answers).toEqual(['10.1.2.3']);
   });
 
   it('lets a pod call the API server at kubernetes.default.svc with its token', async () => {

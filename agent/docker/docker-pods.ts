@@ -42,6 +42,7 @@ import {
   type ObjectLookup,
 } from './container-config.ts';
 import { podResolvConf } from '../dns/pod-dns.ts';
+import { podHostname, podHostsFile } from '../kubelet/hosts-file.ts';
 import { DockerHooks } from './hooks.ts';
 import { PodProber } from '../kubelet/prober.ts';
 import { dockerProbeRuntime, type ProbeNetwork } from './docker-probes.ts';
@@ -781,20 +782,34 @@ export class DockerPods {
     this.states.delete(key);
   }
 
-  /** The pod's resolv.conf (kubelet's per-pod file), bind-mounted into each of its containers. */
-  private async resolvConfMount(pod: KubeObject, uid: string): Promise<DockerMount | undefined> {
+  /**
+   * The pod's /etc/hosts and resolv.conf (kubelet's per-pod files), bind-mounted into each of its
+   * containers; without cluster DNS, resolv.conf stays Docker's.
+   */
+  private async networkFileMounts(
+    pod: KubeObject,
+    uid: string,
+    podIP: string | undefined,
+  ): Promise<DockerMount[]> {
+    const dir = this.volumes.podDir(uid);
+    await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+    const domain = this.options.dns?.domain ?? 'cluster.local';
+    const hosts = path.join(dir, 'etc-hosts');
+    await fs.writeFile(hosts, podHostsFile(pod, podIP ? [podIP] : [], domain), { mode: 0o644 });
+    const mounts: DockerMount[] = [
+      { Type: 'bind', Source: hosts, Target: '/etc/hosts', ReadOnly: false },
+    ];
     const dns = this.options.dns;
-    if (!dns) return undefined;
+    if (!dns) return mounts;
+    const resolv = path.join(dir, 'etc-resolv.conf');
     const text = podResolvConf(pod, {
       nameserver: dns.nameserver,
       domain: dns.domain,
       hostResolvConf: DOCKER_RESOLV_CONF,
     });
-    const dir = this.volumes.podDir(uid);
-    await fs.mkdir(dir, { recursive: true, mode: 0o750 });
-    const file = path.join(dir, 'etc-resolv.conf');
-    await fs.writeFile(file, text, { mode: 0o644 });
-    return { Type: 'bind', Source: file, Target: '/etc/resolv.conf', ReadOnly: false };
+    await fs.writeFile(resolv, text, { mode: 0o644 });
+    mounts.push({ Type: 'bind', Source: resolv, Target: '/etc/resolv.conf', ReadOnly: false });
+    return mounts;
   }
 
   private lookup(): ObjectLookup {
@@ -829,7 +844,7 @@ export class DockerPods {
       }
     }
     const attempt = latest ? Number(/_(\d+)$/.exec(latest.info.Name)?.[1] ?? 0) + 1 : 0;
-    const hostname = (pod.metadata.name ?? '').slice(0, 63).replace(/[-.]+$/, '');
+    const hostname = podHostname(pod);
     try {
       const container = await this.docker.createContainer({
         name: containerName(state.ref, 'POD', attempt),
@@ -890,8 +905,7 @@ export class DockerPods {
       // Volumes, subPaths and the termination-message file: volumes.ts.
       const mounts = await this.volumes.mountsFor(state.uid, spec, env);
       const message = await this.volumes.terminationMessageMount(pod, spec, restartCount);
-      const dns = await this.resolvConfMount(pod, state.uid);
-      if (dns) mounts.push(dns);
+      mounts.push(...(await this.networkFileMounts(pod, state.uid, this.sandboxIP(sandbox))));
       const image = await this.docker.getImage(str(spec.image)).inspect();
       options = containerCreateOptions({
         pod,
