@@ -61,8 +61,9 @@ async function gets(url: string, count: number): Promise<string[]> {
 async function dnsQuery(
   type: 'A' | 'SRV' | 'CNAME' | 'LOOKUP',
   name: string,
+  server?: string,
 ): Promise<{ answers?: unknown[]; error?: string; ms?: number }> {
-  return JSON.parse(await inClient('dns.cjs', type, name)) as {
+  return JSON.parse(await inClient('dns.cjs', type, name, ...(server ? [server] : []))) as {
     answers?: unknown[];
     error?: string;
     ms?: number;
@@ -314,6 +315,22 @@ describe('Services, DNS and Ingress through netd while Skiff cannot reach the cl
     const missing = await dnsQuery('A', `nope.${DOMAIN}`);
     expect(missing.error).toBe('ENOTFOUND');
     expect(missing.ms).toBeLessThan(500);
+    // The kube-dns Service (kube-system, the Service range's tenth address) answers too.
+    const kubeDns = ok(
+      await skiff.kubectl([
+        'get',
+        'svc',
+        '-n',
+        'kube-system',
+        'kube-dns',
+        '-o',
+        'jsonpath={.spec.clusterIP}',
+      ]),
+    );
+    expect(kubeDns).toBe(plan.serviceRange.replace(/\.0\/\d+$/, '.10'));
+    expect((await dnsQuery('A', `echo.${DOMAIN}`, kubeDns)).answers).toEqual([
+      await clusterIP('echo'),
+    ]);
     // Applications resolve short names through the search path.
     expect((await dnsQuery('LOOKUP', 'web-1.web')).answers).toHaveLength(1);
   });

@@ -6,6 +6,7 @@ import type { LocalClient } from '../../main/client/local-client.ts';
 import type { InformerFactory } from '../../main/client/informer.ts';
 import type { EventRecorder } from '../../main/controllers/runtime/events.ts';
 import { ClusterDns, CLUSTER_DOMAIN } from '../dns/cluster-dns.ts';
+import { ensureKubeDns } from '../dns/kube-dns-service.ts';
 import { IngressController } from '../ingress/ingress-controller.ts';
 import { serviceEnv } from '../kubelet/service-env.ts';
 import { startHostTunnels } from '../netd/host-tunnel-client.ts';
@@ -18,6 +19,8 @@ export interface DockerNetworkingOptions {
   informers: InformerFactory;
   netd: Netd;
   events: EventRecorder;
+  /** The Service range, for kube-dns's conventional ClusterIP. */
+  serviceRange: string;
   /** Where the API server listens on the host (pods' `kubernetes` Service leads there). */
   apiServer: () => { host: string; port: number };
   log: (line: string) => void;
@@ -56,6 +59,9 @@ export class DockerNetworking {
     this.dns.start();
     this.policies.start();
     this.ingress.start().catch((err: unknown) => log(`ingress controller: ${String(err)}`));
+    ensureKubeDns(this.options.client, netd.address, this.options.serviceRange).catch(
+      (err: unknown) => log(`cluster DNS: the kube-dns Service: ${String(err)}`),
+    );
     this.tunnels = startHostTunnels({
       endpoint: () => netd.whenReady(10_000),
       target: apiServer,

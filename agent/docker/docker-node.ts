@@ -304,6 +304,7 @@ export class DockerNode {
           informers,
           netd,
           events: this.events,
+          serviceRange: this.network.serviceRange,
           apiServer:
             this.options.apiServer ??
             (() => {
