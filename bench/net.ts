@@ -4,12 +4,12 @@
 // pod's hostPort (Docker's own publishing); and DNS queries/s answered by netd vs Docker's
 // embedded resolver. Keep-alive connections, 8 at a time, one server pod. It reports; nothing
 // here asserts timing.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { buildSkiff, report } from './support.ts';
+import { buildSkiff, report, startSkiff } from './support.ts';
 import { removeClusterObjects } from '../test/support/docker.ts';
 import { readDockerTestEnv } from '../scripts/docker-test-env/state.ts';
 
@@ -46,57 +46,6 @@ function kubectl(args: string[], input?: string): string {
   });
   if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
-}
-
-/** `skiff serve` with the Docker node and netd, compiled as `npm run serve` runs it. */
-async function serve(dataDir: string): Promise<{ stop(): Promise<void> }> {
-  const env = readDockerTestEnv();
-  const child = spawn(
-    process.execPath,
-    [
-      await buildSkiff(),
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--api-port',
-      '0',
-      '--node-name',
-      NODE,
-      '--sandbox-image',
-      env.images.pause.ref,
-      '--netd-base-image',
-      env.images.node.ref,
-      '--cluster-cidr',
-      CLUSTER_CIDR,
-      '--ingress-http-port',
-      '0',
-      '--ingress-https-port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('kubeconfig: ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`skiff exited with ${code}:\n${output}`)));
-  });
-  child.stdout.resume();
-  kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
-  return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 function manifests(image: string, hostPort: number): string {
@@ -203,7 +152,27 @@ async function main(): Promise<void> {
   console.log(
     `Skiff network benchmarks on ${os.cpus().length} cores, ${SECONDS} s per figure, ${CONCURRENCY} keep-alive connections; load ${os.loadavg()[0].toFixed(2)}\n`,
   );
-  const skiff = await serve(dataDir);
+  // With the Docker node and netd, compiled as `npm run serve` runs it.
+  const skiff = await startSkiff(
+    dataDir,
+    [
+      '--node-name',
+      NODE,
+      '--sandbox-image',
+      env.images.pause.ref,
+      '--netd-base-image',
+      env.images.node.ref,
+      '--cluster-cidr',
+      CLUSTER_CIDR,
+      '--ingress-http-port',
+      '0',
+      '--ingress-https-port',
+      '0',
+    ],
+    await buildSkiff(),
+    { docker: true },
+  );
+  kubeconfig = skiff.kubeconfigPath;
   const docker = new Docker();
   let clusterId = '';
   try {

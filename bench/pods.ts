@@ -7,11 +7,17 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
-import { parse as parseYaml } from 'yaml';
-import { buildSkiff, type Client, percentile, report, request, rssOf } from './support.ts';
+import {
+  buildSkiff,
+  type Client,
+  percentile,
+  report,
+  request,
+  rssOf,
+  startSkiff,
+} from './support.ts';
 import { readDockerTestEnv } from '../scripts/docker-test-env/state.ts';
 
 const SEQUENTIAL = 20;
@@ -36,67 +42,6 @@ async function ok(
   const res = await request(client, method, urlPath, body);
   if (res.status >= 300) throw new Error(`${method} ${urlPath}: ${res.status} ${res.body}`);
   return res.body;
-}
-
-interface Served {
-  client: Client;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** `skiff serve` with the Docker node (bench/support.ts's startSkiff is --no-docker only). */
-async function serve(compiled: string, dataDir: string, sandboxImage: string): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.SKIFF_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      compiled,
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--api-port',
-      '0',
-      '--node-name',
-      NODE,
-      '--sandbox-image',
-      sandboxImage,
-      '--cluster-cidr',
-      CLUSTER_CIDR,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('kubeconfig: ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`skiff exited with ${code}:\n${output}`)));
-  });
-  child.stdout.resume();
-  const kubeconfig = parseYaml(fs.readFileSync(`${dataDir}/kubeconfig.yaml`, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  const client: Client = {
-    agent: new https.Agent({ keepAlive: true, maxSockets: 64 }),
-    base: kubeconfig.clusters[0].cluster.server,
-    ca: decode(kubeconfig.clusters[0].cluster['certificate-authority-data']),
-    cert: decode(kubeconfig.users[0].user['client-certificate-data']),
-    key: decode(kubeconfig.users[0].user['client-key-data']),
-  };
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return { client, pid: child.pid!, stop };
 }
 
 /** Records when each pod of the namespace is first seen Running. */
@@ -245,9 +190,13 @@ async function main(): Promise<void> {
   console.log(
     `bench:pods on ${os.cpus().length} cores, Docker ${(await docker.version()).Version}; sequential ${SEQUENTIAL}, burst ${BURST}`,
   );
-  const compiled = await buildSkiff();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-pods-'));
-  const skiff = await serve(compiled, dataDir, pause);
+  const skiff = await startSkiff(
+    dataDir,
+    ['--node-name', NODE, '--sandbox-image', pause, '--cluster-cidr', CLUSTER_CIDR],
+    await buildSkiff(),
+    { docker: true },
+  );
   let clusterId = '';
   try {
     const { client } = skiff;

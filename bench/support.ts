@@ -102,13 +102,15 @@ export function buildSkiff(): Promise<string> {
 }
 
 /**
- * Starts `skiff serve --no-docker` on dataDir with extra flags; resolves once /readyz is OK. It
- * runs the TypeScript sources through tsx (as `npm run serve` does) unless given a compiled file.
+ * Starts `skiff serve` on dataDir with extra flags (`--no-docker` unless `docker`); resolves once
+ * /readyz is OK. It runs the TypeScript sources through tsx unless given a compiled file (what
+ * `npm run serve` runs: buildSkiff()).
  */
 export async function startSkiff(
   dataDir: string,
   extraArgs: string[] = [],
   compiled?: string,
+  options: { docker?: boolean } = {},
 ): Promise<SkiffProcess> {
   const started = performance.now();
   const child = spawn(
@@ -118,7 +120,7 @@ export async function startSkiff(
       ...(process.env.SKIFF_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       ...(compiled ? [compiled] : ['--import', 'tsx', 'main/cli/skiff.ts']),
       'serve',
-      '--no-docker',
+      ...(options.docker ? [] : ['--no-docker']),
       '--data-dir',
       dataDir,
       '--api-port',
@@ -132,7 +134,7 @@ export async function startSkiff(
   const childLog = process.env.SKIFF_BENCH_CHILD_LOG;
   if (childLog) child.stdout.on('data', (chunk: Buffer) => fs.appendFileSync(childLog, chunk));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`skiff did not start:\n${output}`)), 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('kubeconfig: ')) {

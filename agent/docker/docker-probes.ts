@@ -4,17 +4,13 @@
 import type Docker from 'dockerode';
 import type { KubeObject } from '../../main/api/types.ts';
 import type { EventRecorder } from '../../main/controllers/runtime/events.ts';
-import {
-  ExecTimeoutError,
-  type HandlerResult,
-  type ProbeHttpRequest,
-  type ProbeRuntime,
-} from '../kubelet/prober.ts';
+import { ExecTimeoutError, type HandlerResult, type ProbeRuntime } from '../kubelet/prober.ts';
+import type { HttpGetRequest } from '../kubelet/lifecycle-hooks.ts';
 import { demuxLogs } from './volumes.ts';
 
 /** The in-network half of probes (netd's client). */
 export interface ProbeNetwork {
-  httpProbe(request: ProbeHttpRequest): Promise<HandlerResult>;
+  httpProbe(request: HttpGetRequest): Promise<HandlerResult>;
   tcpProbe(ip: string, port: number, timeoutMs: number): Promise<HandlerResult>;
 }
 
@@ -27,12 +23,15 @@ export interface DockerProbeRuntimeOptions {
   resync: (pod: KubeObject) => void;
 }
 
-/** Docker exec with a deadline: the command's exit code and combined output. */
-export async function execWithTimeout(
+/**
+ * Runs a command in a running container through Docker exec: its exit code and combined output.
+ * With a deadline (exec probes) the stream is cut and ExecTimeoutError thrown when it passes.
+ */
+export async function dockerExec(
   docker: Docker,
   containerId: string,
   command: string[],
-  timeoutMs: number,
+  timeoutMs?: number,
 ): Promise<{ exitCode: number; output: string }> {
   const exec = await docker.getContainer(containerId).exec({
     Cmd: command,
@@ -42,10 +41,13 @@ export async function execWithTimeout(
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      (stream as { destroy?: () => void }).destroy?.();
-      reject(new ExecTimeoutError(`command timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            (stream as { destroy?: () => void }).destroy?.();
+            reject(new ExecTimeoutError(`command timed out after ${timeoutMs} ms`));
+          }, timeoutMs);
     const done = () => {
       clearTimeout(timer);
       resolve();
@@ -75,7 +77,7 @@ export function dockerProbeRuntime(options: DockerProbeRuntimeOptions): ProbeRun
     return options.network;
   };
   return {
-    exec: (id, command, timeoutMs) => execWithTimeout(options.docker, id, command, timeoutMs),
+    exec: (id, command, timeoutMs) => dockerExec(options.docker, id, command, timeoutMs),
     httpProbe: (request) => network().httpProbe(request),
     tcpProbe: (host, port, timeoutMs) => network().tcpProbe(host, port, timeoutMs),
     event: (pod, container, type, reason, message) =>

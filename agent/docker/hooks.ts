@@ -12,7 +12,7 @@ import {
   type HookHttpGet,
   type HookRuntime,
 } from '../kubelet/lifecycle-hooks.ts';
-import { demuxLogs } from './volumes.ts';
+import { dockerExec } from './docker-probes.ts';
 
 export interface DockerHooksOptions {
   docker: Docker;
@@ -26,29 +26,6 @@ export interface DockerHooksOptions {
 }
 
 type EventTarget = Parameters<EventRecorder['event']>[0];
-
-/** Runs a command in a running container through Docker exec: exit code and combined output. */
-export async function dockerExec(
-  docker: Docker,
-  containerId: string,
-  command: string[],
-): Promise<{ exitCode: number; output: string }> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: command,
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve());
-    stream.on('close', () => resolve());
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { exitCode: info.ExitCode ?? 0, output: demuxLogs(Buffer.concat(chunks), false) };
-}
 
 export class DockerHooks {
   constructor(private readonly options: DockerHooksOptions) {}

@@ -4,19 +4,17 @@
 // host's 127.0.0.1 and says with events what it could not use.
 import type { KubeObject } from '../../main/api/types.ts';
 import { StatusError } from '../../main/api/status.ts';
-import type { LocalClient } from '../../main/client/local-client.ts';
-import type { Informer, InformerFactory } from '../../main/client/informer.ts';
-import type { EventRecorder } from '../../main/controllers/runtime/events.ts';
+import type { Informer } from '../../main/client/informer.ts';
 import type { IngressConfig } from '../netd/daemon/config.ts';
 import { CoalescedTask } from '../netd/coalesced-task.ts';
 import { NetdDocument } from '../netd/netd-document.ts';
-import type { Netd } from '../netd/netd.ts';
 import {
   ENDPOINT_SLICES,
   LOAD_BALANCER_IP,
   SERVICES,
   ensureStarted,
   onAnyChange,
+  type NetworkControllerOptions,
 } from '../proxy/service-proxy.ts';
 import { createDefaultCertificate } from './default-certificate.ts';
 import { buildIngressConfig, ingressIsOurs } from './ingress-config.ts';
@@ -32,14 +30,6 @@ const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 export const INGRESS_CLASS_NAME = 'skiff';
 export const INGRESS_CONTROLLER = 'skiff.dev/ingress-controller';
 const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
-
-export interface IngressControllerOptions {
-  client: LocalClient;
-  informers: InformerFactory;
-  netd: Netd;
-  events: EventRecorder;
-  log: (line: string) => void;
-}
 
 type Obj = Record<string, unknown>;
 const obj = (value: unknown): Obj =>
@@ -57,7 +47,7 @@ export class IngressController {
   private readonly status = new CoalescedTask(() => this.syncStatus(), 50);
   private stopped = false;
 
-  constructor(private readonly options: IngressControllerOptions) {
+  constructor(private readonly options: NetworkControllerOptions) {
     this.ingresses = options.informers.for(INGRESSES);
     this.classes = options.informers.for(INGRESS_CLASSES);
     this.services = options.informers.for(SERVICES);

@@ -4,7 +4,7 @@ import {
   remainingGrace,
   resolvePort,
   runHook,
-  type HookHttpRequest,
+  type HttpGetRequest,
   type HookRuntime,
 } from './lifecycle-hooks.ts';
 
@@ -23,7 +23,7 @@ function runtime(exit = 0, output = ''): HookRuntime & { calls: unknown[] } {
       calls.push(command);
       return Promise.resolve({ exitCode: exit, output });
     },
-    httpGet: (req: HookHttpRequest) => {
+    httpGet: (req: HttpGetRequest) => {
       calls.push(req);
       return req.port === 1
         ? Promise.reject(new Error('connection refused'))

@@ -7,7 +7,11 @@ import { podDescription, str, type Obj } from './common.ts';
 /** kubelet never gives the stop signal less than this after a preStop hook. */
 export const MINIMUM_GRACE_SECONDS = 2;
 
-export interface HookHttpRequest {
+/**
+ * An HTTP GET from inside the cluster network, as hooks and probes make it (and netd's probe and
+ * http-get routes take it).
+ */
+export interface HttpGetRequest {
   host: string;
   port: number;
   path: string;
@@ -20,7 +24,7 @@ export interface HookHttpRequest {
  * Sends an HTTP GET from inside the cluster network and resolves with the status code; rejects on
  * a transport error. The Docker node supplies it (through netd: the host never dials a pod IP).
  */
-export type HookHttpGet = (request: HookHttpRequest) => Promise<{ statusCode: number }>;
+export type HookHttpGet = (request: HttpGetRequest) => Promise<{ statusCode: number }>;
 
 export interface HookRuntime {
   /** Runs the command in the container; output is stdout and stderr together. */

@@ -4,7 +4,7 @@
 // liveness or startup failure kills the container for a restart; readiness drives `ready`.
 // Runtime-independent: the runtime runs exec/httpGet/tcpSocket and kills containers.
 import type { KubeObject } from '../../main/api/types.ts';
-import { resolvePort } from './lifecycle-hooks.ts';
+import { resolvePort, type HttpGetRequest } from './lifecycle-hooks.ts';
 import { isTerminalPhase, restartPolicyOf, statusOf, str, type Obj } from './common.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
@@ -14,15 +14,6 @@ export type ProbeOutcome = 'success' | 'failure' | 'unknown';
 export interface HandlerResult {
   result: 'success' | 'failure';
   output: string;
-}
-
-export interface ProbeHttpRequest {
-  host: string;
-  port: number;
-  path: string;
-  scheme: 'HTTP' | 'HTTPS';
-  headers: { name: string; value: string }[];
-  timeoutMs: number;
 }
 
 /** Raised by ProbeRuntime.exec when the command outlives timeoutSeconds. */
@@ -35,7 +26,7 @@ export interface ProbeRuntime {
     command: string[],
     timeoutMs: number,
   ): Promise<{ exitCode: number; output: string }>;
-  httpProbe(request: ProbeHttpRequest): Promise<HandlerResult>;
+  httpProbe(request: HttpGetRequest): Promise<HandlerResult>;
   tcpProbe(host: string, port: number, timeoutMs: number): Promise<HandlerResult>;
   /** Records an event on the container (fieldPath spec.containers{name}). */
   event(

@@ -3,6 +3,7 @@
 // carries the cluster's bearer token; the endpoint is asked for each call because a recreated netd
 // gets a new host port.
 import http from 'node:http';
+import type { HttpGetRequest } from '../kubelet/lifecycle-hooks.ts';
 import type { Duplex } from 'node:stream';
 import { DIAL_PROTOCOL } from './daemon/modules/dial.ts';
 
@@ -20,15 +21,6 @@ export type NetdEndpointSource = () => Promise<NetdEndpoint>;
 export interface ProbeResult {
   result: 'success' | 'failure';
   output: string;
-}
-
-export interface HttpProbeRequest {
-  host: string;
-  port: number;
-  path: string;
-  scheme: 'HTTP' | 'HTTPS';
-  headers: { name: string; value: string }[];
-  timeoutMs: number;
 }
 
 /** How long a control request may take beyond the probe's own timeout. */
@@ -73,12 +65,12 @@ export class NetdClient {
     return this.call<ProbeResult>('/v1/probe/tcp', { host: ip, port, timeoutMs }, timeoutMs);
   }
 
-  httpProbe(request: HttpProbeRequest): Promise<ProbeResult> {
+  httpProbe(request: HttpGetRequest): Promise<ProbeResult> {
     return this.call<ProbeResult>('/v1/probe/http', request, request.timeoutMs);
   }
 
   /** A GET from inside the network: resolves with the status code, rejects with Go's client error. */
-  async httpGet(request: HttpProbeRequest): Promise<{ statusCode: number }> {
+  async httpGet(request: HttpGetRequest): Promise<{ statusCode: number }> {
     const reply = await this.call<{ statusCode?: number; error?: string }>(
       '/v1/http-get',
       request,

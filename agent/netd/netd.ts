@@ -302,13 +302,8 @@ export class Netd {
     ports: IngressPorts,
     wanted: IngressPorts,
   ): Promise<string> {
+    // ensure() removed every other netd, and a failed start removes its own container.
     const { docker, clusterId, network } = this.options;
-    await docker
-      .getContainer(netdContainerName(clusterId))
-      .remove({ force: true })
-      .catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
-      });
     const bind = (port: number) => [{ HostIp: '127.0.0.1', HostPort: port ? String(port) : '' }];
     const container = await docker.createContainer({
       name: netdContainerName(clusterId),

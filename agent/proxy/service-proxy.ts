@@ -25,7 +25,8 @@ export const ENDPOINT_SLICES = {
 /** Where LoadBalancer Services answer: the host's loopback, as on Docker Desktop. */
 export const LOAD_BALANCER_IP = '127.0.0.1';
 
-export interface ServiceProxyOptions {
+/** What the Docker node's network controllers (Service proxy, Ingress controller) work with. */
+export interface NetworkControllerOptions {
   client: LocalClient;
   informers: InformerFactory;
   netd: Netd;
@@ -58,7 +59,7 @@ export class ServiceProxy {
   private readonly reported = new Map<string, string>();
   private stopped = false;
 
-  constructor(private readonly options: ServiceProxyOptions) {
+  constructor(private readonly options: NetworkControllerOptions) {
     this.services = options.informers.for(SERVICES);
     this.slices = options.informers.for(ENDPOINT_SLICES);
     this.document = new NetdDocument({

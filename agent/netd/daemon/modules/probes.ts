@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { HttpGetRequest } from '../../../kubelet/lifecycle-hooks.ts';
 import { readJson, sendJson, type NetdModule } from '../server.ts';
 
 export type ProbeOutcome = 'success' | 'failure';
@@ -11,15 +12,6 @@ export type ProbeOutcome = 'success' | 'failure';
 export interface ProbeReply {
   result: ProbeOutcome;
   output: string;
-}
-
-export interface HttpRequestSpec {
-  host: string;
-  port: number;
-  path: string;
-  scheme: 'HTTP' | 'HTTPS';
-  headers: { name: string; value: string }[];
-  timeoutMs: number;
 }
 
 /** kubelet's probe User-Agent (kube-probe/<major>.<minor>). */
@@ -67,7 +59,7 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-function requestUrl(spec: HttpRequestSpec): string {
+function requestUrl(spec: HttpGetRequest): string {
   const scheme = spec.scheme === 'HTTPS' ? 'https' : 'http';
   const path = spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
   return `${scheme}://${hostPort(spec.host, spec.port)}${path}`;
@@ -75,7 +67,7 @@ function requestUrl(spec: HttpRequestSpec): string {
 
 /** One GET; resolves with the status and up to 10 KiB of body, rejects with Go's client error text. */
 export function httpGet(
-  spec: HttpRequestSpec,
+  spec: HttpGetRequest,
 ): Promise<{ statusCode: number; body: string; location?: string }> {
   const url = requestUrl(spec);
   const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: '*/*' };
@@ -134,7 +126,7 @@ export function httpGet(
  * kubelet's http prober: 200–399 succeed, anything else fails with its status code. Redirects to
  * the same host are followed (at most 10); one to another host ends the probe as a success.
  */
-export async function httpProbe(spec: HttpRequestSpec): Promise<ProbeReply> {
+export async function httpProbe(spec: HttpGetRequest): Promise<ProbeReply> {
   let current = spec;
   try {
     for (let redirects = 0; ; redirects++) {
@@ -165,7 +157,7 @@ export async function httpProbe(spec: HttpRequestSpec): Promise<ProbeReply> {
   }
 }
 
-export function requestSpec(body: Record<string, unknown>): HttpRequestSpec {
+export function requestSpec(body: Record<string, unknown>): HttpGetRequest {
   const host = typeof body.host === 'string' ? body.host : '';
   const port = Number(body.port);
   if (!host || !(port > 0 && port < 65536)) throw new Error('host and port are required');
