@@ -292,7 +292,11 @@ describe('Endpoints and EndpointSlice controllers', () => {
     await service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] });
     await pod('a', '10.0.0.2', true);
     await eventually(() => subsetsOf('web'));
-    const first = await eventually(() => slicesOf('web')[0]);
+    // The slice with the pod, not the empty placeholder the first sync may have made (that one
+    // the controller itself replaces, so deleting it here could race the controller).
+    const first = await eventually(() =>
+      slicesOf('web').find((s) => Array.isArray(s.endpoints) && s.endpoints.length > 0),
+    );
     await cluster.client.delete(ENDPOINT_SLICES, NS, first.metadata.name ?? '');
     await eventually(() => {
       const list = slicesOf('web');
