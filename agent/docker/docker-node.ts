@@ -333,6 +333,8 @@ export class DockerNode {
         requestToken: this.options.requestToken,
         hookHttpGet: this.options.hookHttpGet ?? ((request) => netd.client.httpGet(request)),
         probeNetwork: netd.client,
+        // Twice Docker's CPUs: enough to keep dockerd busy, few enough that pods come up in turn.
+        maxParallelStarts: Math.max(2, 2 * this.facts.cpus),
         ...this.networking.podSettings(),
       });
       await pods.start();

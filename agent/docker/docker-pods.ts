@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { ContainerInspectInfo } from 'dockerode';
+import type { ContainerInfo, ContainerInspectInfo, ImageInspectInfo } from 'dockerode';
 import { StatusError } from '../../main/api/status.ts';
 import type { KubeObject } from '../../main/api/types.ts';
 import type { LocalClient } from '../../main/client/local-client.ts';
@@ -48,6 +48,7 @@ import { PodProber } from '../kubelet/prober.ts';
 import { dockerProbeRuntime, type ProbeNetwork } from './docker-probes.ts';
 import type { HookHttpGet } from '../kubelet/lifecycle-hooks.ts';
 import { PodVolumes, VolumeSetUpError, type TokenRequester } from './volumes.ts';
+import { StartQueue } from './start-queue.ts';
 import {
   containerName,
   LABEL_CLUSTER,
@@ -105,6 +106,8 @@ export interface DockerPodsOptions {
   hookHttpGet?: HookHttpGet;
   /** httpGet/tcpSocket probes from inside the cluster network (netd's client). */
   probeNetwork?: ProbeNetwork;
+  /** Container creates and starts Docker works on at once (default 4); see StartQueue. */
+  maxParallelStarts?: number;
   /** Cluster DNS for pods' resolv.conf (dnsPolicy ClusterFirst); absent: Docker's own DNS. */
   dns?: { nameserver: string; domain: string };
   /** The Service variables of a pod's containers (kubelet's service links). */
@@ -134,6 +137,8 @@ interface PodState {
   uid: string;
   ref: PodRef;
   startTime: number;
+  /** The pod's place in line for container creates and starts: first seen, first served. */
+  order: number;
   /** Container name → why it waits (ErrImagePull, ImagePullBackOff, CreateContainerConfigError). */
   waiting: Map<string, { reason: string; message: string }>;
   /** Image → pull back-off. */
@@ -203,6 +208,9 @@ function imagePullPolicy(container: Obj): string {
   return image.includes('@') || (tag && tag !== 'latest') ? 'IfNotPresent' : 'Always';
 }
 
+/** The sandbox image could not be pulled (reported already). */
+class SandboxImageError extends Error {}
+
 export class DockerPods {
   private readonly docker: Docker;
   private readonly client: LocalClient;
@@ -212,8 +220,25 @@ export class DockerPods {
   private readonly sources: { kind: SourceKind; informer: Informer; own: boolean }[];
   private readonly workers: PodWorkers;
   private readonly states = new Map<string, PodState>();
-  /** Inspections of exited containers, which never change. */
-  private readonly exitedCache = new Map<string, ContainerInspectInfo>();
+  private readonly starts: StartQueue;
+  /** Pods seen so far (each PodState's order). */
+  private arrivals = 0;
+  /**
+   * Inspections of this cluster's containers (kubelet's PLEG cache): an exited one never changes;
+   * a running one is kept while Docker's events are followed, until an event for it arrives.
+   */
+  private readonly inspections = new Map<string, ContainerInspectInfo>();
+  /** Docker events seen per container: an inspection begun before the latest one is not kept. */
+  private readonly eventCounts = new Map<string, number>();
+  /**
+   * Per pod uid, Docker's list of the pod's containers, kept like `inspections`: until an event
+   * for one of them, or Skiff creating or removing one.
+   */
+  private readonly listings = new Map<string, ContainerInfo[]>();
+  /** Changes seen per pod uid: a list begun before the latest one is not kept. */
+  private readonly podChanges = new Map<string, number>();
+  /** Docker's event stream is connected, so a state change of a running container is heard. */
+  private following = false;
   /** Image ID → repo digest reference, for imageID. */
   private readonly imageIds = new Map<string, string>();
   private gcTimer: NodeJS.Timeout | undefined;
@@ -226,6 +251,7 @@ export class DockerPods {
 
   constructor(private readonly options: DockerPodsOptions) {
     this.docker = options.docker;
+    this.starts = new StartQueue(options.maxParallelStarts ?? 4);
     this.volumes = new PodVolumes({
       docker: options.docker,
       client: options.client,
@@ -307,6 +333,7 @@ export class DockerPods {
     if (this.gcTimer) clearInterval(this.gcTimer);
     this.volumes.stop();
     (this.eventStream as { destroy?: () => void } | undefined)?.destroy?.();
+    this.stopFollowing();
     if (this.ownInformer) this.informer.stop();
     for (const { informer, own } of this.sources) if (own) informer.stop();
     this.probes.stop();
@@ -341,6 +368,7 @@ export class DockerPods {
   private watchDocker(): void {
     const previous = this.eventStream;
     this.eventStream = undefined;
+    this.stopFollowing();
     (previous as { destroy?: () => void } | undefined)?.destroy?.();
     this.docker
       .getEvents({
@@ -357,6 +385,7 @@ export class DockerPods {
           return;
         }
         this.eventStream = stream;
+        this.following = true;
         let buffer = '';
         stream.on('data', (chunk: Buffer) => {
           buffer += chunk.toString('utf8');
@@ -366,8 +395,17 @@ export class DockerPods {
             buffer = buffer.slice(nl + 1);
             if (!line) continue;
             try {
-              const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+              const event = JSON.parse(line) as {
+                Actor?: { ID?: string; Attributes?: Record<string, string> };
+              };
+              const id = event.Actor?.ID;
+              if (id) {
+                this.inspections.delete(id);
+                this.eventCounts.set(id, (this.eventCounts.get(id) ?? 0) + 1);
+              }
               const attributes = event.Actor?.Attributes ?? {};
+              const uid = attributes[LABEL_POD_UID];
+              if (uid) this.podChanged(uid);
               const namespace = attributes[LABEL_NAMESPACE];
               const name = attributes[LABEL_POD_NAME];
               if (namespace && name) this.workers.add(`${namespace}/${name}`);
@@ -377,11 +415,15 @@ export class DockerPods {
           }
         });
         stream.on('error', () => undefined);
+        stream.on('close', () => {
+          if (this.eventStream === stream) this.stopFollowing();
+        });
         // dockerd restarted (perhaps faster than the health check notices) or the stream broke:
         // follow again and look at every pod, since events were missed meanwhile.
         stream.on('end', () => {
-          if (this.started && this.eventStream === stream)
-            setTimeout(() => this.runtimeRecovered(), 2_000).unref();
+          if (this.eventStream !== stream) return;
+          this.stopFollowing();
+          if (this.started) setTimeout(() => this.runtimeRecovered(), 2_000).unref();
         });
       })
       .catch((err: unknown) => {
@@ -390,14 +432,26 @@ export class DockerPods {
       });
   }
 
+  /** Events may be missed from here on: forget what only they would have invalidated. */
+  private stopFollowing(): void {
+    this.following = false;
+    this.listings.clear();
+    for (const [id, info] of this.inspections)
+      if (info.State.Status !== 'exited') this.inspections.delete(id);
+  }
+
   // ---- Docker state -------------------------------------------------------------------------
 
   private async inspect(id: string): Promise<ContainerInspectInfo | undefined> {
-    const cached = this.exitedCache.get(id);
+    const cached = this.inspections.get(id);
     if (cached) return cached;
+    const events = this.eventCounts.get(id) ?? 0;
+    const following = this.following;
     try {
       const info = await this.docker.getContainer(id).inspect();
-      if (!info.State.Running && info.State.Status === 'exited') this.exitedCache.set(id, info);
+      const exited = !info.State.Running && info.State.Status === 'exited';
+      const unchanged = following && this.following && (this.eventCounts.get(id) ?? 0) === events;
+      if (exited || unchanged) this.inspections.set(id, info);
       return info;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
@@ -405,13 +459,35 @@ export class DockerPods {
     }
   }
 
-  private async podContainers(uid: string): Promise<PodContainers> {
+  /** The pod's containers were created, removed or changed: its listing is stale. */
+  private podChanged(uid: string): void {
+    this.listings.delete(uid);
+    this.podChanges.set(uid, (this.podChanges.get(uid) ?? 0) + 1);
+  }
+
+  private forgetPod(uid: string): void {
+    this.listings.delete(uid);
+    this.podChanges.delete(uid);
+  }
+
+  private async listPod(uid: string): Promise<ContainerInfo[]> {
+    const cached = this.listings.get(uid);
+    if (cached) return cached;
+    const changes = this.podChanges.get(uid) ?? 0;
+    const following = this.following;
     const list = await this.docker.listContainers({
       all: true,
       filters: JSON.stringify({
         label: [`${LABEL_CLUSTER}=${this.options.clusterId}`, `${LABEL_POD_UID}=${uid}`],
       }),
     });
+    if (following && this.following && (this.podChanges.get(uid) ?? 0) === changes)
+      this.listings.set(uid, list);
+    return list;
+  }
+
+  private async podContainers(uid: string): Promise<PodContainers> {
+    const list = await this.listPod(uid);
     const all: Found[] = [];
     for (const summary of list) {
       const info = await this.inspect(summary.Id);
@@ -441,13 +517,22 @@ export class DockerPods {
   }
 
   private async removeContainer(id: string): Promise<void> {
-    this.exitedCache.delete(id);
+    const uid = this.inspections.get(id)?.Config.Labels?.[LABEL_POD_UID];
+    this.inspections.delete(id);
+    this.eventCounts.delete(id);
+    const pods = uid
+      ? [uid]
+      : [...this.listings].filter(([, list]) => list.some((c) => c.Id === id)).map(([p]) => p);
+    // Before (a list under way is not kept) and after (nor one that still saw it).
+    for (const pod of pods) this.podChanged(pod);
     this.volumes.forgetContainer(id);
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 404 && code !== 409) throw err;
+    } finally {
+      for (const pod of pods) this.podChanged(pod);
     }
   }
 
@@ -460,7 +545,7 @@ export class DockerPods {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw err;
     }
-    this.exitedCache.delete(id);
+    this.inspections.delete(id);
   }
 
   /**
@@ -528,12 +613,12 @@ export class DockerPods {
 
   // ---- images -------------------------------------------------------------------------------
 
-  private async imagePresent(image: string): Promise<boolean> {
+  /** The image's inspection; undefined when it is not present. */
+  private async imageInfo(image: string): Promise<ImageInspectInfo | undefined> {
     try {
-      await this.docker.getImage(image).inspect();
-      return true;
+      return await this.docker.getImage(image).inspect();
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;
     }
   }
@@ -587,24 +672,28 @@ export class DockerPods {
 
   /**
    * Makes the container's image present per its imagePullPolicy, with kubelet's events; returns
-   * false (and records why the container waits) when it is not.
+   * its inspection, or undefined (recording why the container waits) when it is not present.
    */
-  private async ensureImage(pod: KubeObject, state: PodState, container: Obj): Promise<boolean> {
+  private async ensureImage(
+    pod: KubeObject,
+    state: PodState,
+    container: Obj,
+  ): Promise<ImageInspectInfo | undefined> {
     const image = str(container.image);
     const name = str(container.name);
     const policy = imagePullPolicy(container);
     const events = this.options.events;
     const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) };
-    const present = await this.imagePresent(image);
+    const present = await this.imageInfo(image);
     if (policy === 'Never' || (policy === 'IfNotPresent' && present)) {
       if (present) {
         events.event(target, 'Normal', 'Pulled', alreadyPresentMessage(image));
-        return true;
+        return present;
       }
       const message = `Container image "${image}" is not present with pull policy of Never`;
       state.waiting.set(name, { reason: 'ErrImageNeverPull', message });
       events.event(target, 'Warning', 'ErrImageNeverPull', message);
-      return false;
+      return undefined;
     }
     const backoff = state.pullBackoff.get(image);
     if (backoff && Date.now() < backoff.until) {
@@ -614,7 +703,7 @@ export class DockerPods {
       });
       events.event(target, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
       events.event(target, 'Warning', 'Failed', 'Error: ImagePullBackOff');
-      return false;
+      return undefined;
     }
     events.event(target, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const started = performance.now();
@@ -627,18 +716,13 @@ export class DockerPods {
       state.waiting.set(name, { reason: 'ErrImagePull', message });
       events.event(target, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
       events.event(target, 'Warning', 'Failed', 'Error: ErrImagePull');
-      return false;
+      return undefined;
     }
     state.pullBackoff.delete(image);
     const elapsed = performance.now() - started;
-    let size: number | undefined;
-    try {
-      size = (await this.docker.getImage(image).inspect()).Size;
-    } catch {
-      // The size is only for the message.
-    }
-    events.event(target, 'Normal', 'Pulled', pulledMessage(image, elapsed, elapsed, size));
-    return true;
+    const info = await this.docker.getImage(image).inspect();
+    events.event(target, 'Normal', 'Pulled', pulledMessage(image, elapsed, elapsed, info.Size));
+    return info;
   }
 
   private async imageIdOf(imageId: string, fallback: string): Promise<string> {
@@ -688,6 +772,7 @@ export class DockerPods {
           name: pod.metadata.name ?? '',
         },
         startTime: typeof started === 'string' ? Date.parse(started) : Date.now(),
+        order: this.arrivals++,
         waiting: new Map(),
         pullBackoff: new Map(),
         backoffReported: new Map(),
@@ -711,6 +796,7 @@ export class DockerPods {
       await Promise.all(found.all.map((f) => this.removeContainer(f.id)));
       await this.removeVolumes(previous.uid);
       this.probes.removePod(previous.uid);
+      this.forgetPod(previous.uid);
       this.states.delete(key);
     }
     if (!pod || !ours) return;
@@ -779,6 +865,7 @@ export class DockerPods {
       if (!(err instanceof StatusError && (err.code === 404 || err.code === 409))) throw err;
     }
     this.probes.removePod(state.uid);
+    this.forgetPod(state.uid);
     this.states.delete(key);
   }
 
@@ -834,39 +921,54 @@ export class DockerPods {
           .map((f) => this.stopContainer(f.id, 0)),
       );
     }
-    if (!(await this.imagePresent(this.options.sandboxImage))) {
-      try {
-        await this.pull(this.options.sandboxImage);
-      } catch (err) {
-        const message = `failed to pull the sandbox image "${this.options.sandboxImage}": ${dockerMessage(err)}`;
-        this.options.events.event(this.ref(pod), 'Warning', 'FailedCreatePodSandBox', message);
-        throw new Error(message, { cause: err });
-      }
-    }
     const attempt = latest ? Number(/_(\d+)$/.exec(latest.info.Name)?.[1] ?? 0) + 1 : 0;
     const hostname = podHostname(pod);
     try {
-      const container = await this.docker.createContainer({
-        name: containerName(state.ref, 'POD', attempt),
-        Image: this.options.sandboxImage,
-        Hostname: hostname,
-        Labels: podLabels(this.options.clusterId, state.ref),
-        ExposedPorts: sandboxPortBindings(pod).ExposedPorts,
-        HostConfig: {
-          NetworkMode: this.options.network,
-          IpcMode: 'shareable',
-          RestartPolicy: { Name: 'no' },
-          PortBindings: sandboxPortBindings(pod).PortBindings,
-        },
-      });
-      await container.start();
+      const create = () =>
+        this.docker.createContainer({
+          name: containerName(state.ref, 'POD', attempt),
+          Image: this.options.sandboxImage,
+          Hostname: hostname,
+          Labels: podLabels(this.options.clusterId, state.ref),
+          ExposedPorts: sandboxPortBindings(pod).ExposedPorts,
+          HostConfig: {
+            NetworkMode: this.options.network,
+            IpcMode: 'shareable',
+            RestartPolicy: { Name: 'no' },
+            PortBindings: sandboxPortBindings(pod).PortBindings,
+          },
+        });
+      let container;
+      try {
+        container = await this.starts.run(state.order, create);
+      } catch (err) {
+        // The sandbox image is pulled when Docker says it is missing, not checked before each pod.
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+        await this.pullSandboxImage(pod);
+        container = await this.starts.run(state.order, create);
+      } finally {
+        this.podChanged(state.uid);
+      }
+      await this.starts.run(state.order, () => container.start());
       if (latest) await this.removeContainer(latest.id);
-      const info = await container.inspect();
+      const info = await this.inspect(container.id);
+      if (!info) throw new Error(`sandbox ${container.id} disappeared after it started`);
       return { id: container.id, name: 'POD', restartCount: attempt, info };
     } catch (err) {
+      if (err instanceof SandboxImageError) throw err;
       const message = `Failed to create pod sandbox: ${dockerMessage(err)}`;
       this.options.events.event(this.ref(pod), 'Warning', 'FailedCreatePodSandBox', message);
       throw new Error(message, { cause: err });
+    }
+  }
+
+  private async pullSandboxImage(pod: KubeObject): Promise<void> {
+    try {
+      await this.pull(this.options.sandboxImage);
+    } catch (err) {
+      const message = `failed to pull the sandbox image "${this.options.sandboxImage}": ${dockerMessage(err)}`;
+      this.options.events.event(this.ref(pod), 'Warning', 'FailedCreatePodSandBox', message);
+      throw new SandboxImageError(message, { cause: err });
     }
   }
 
@@ -888,7 +990,8 @@ export class DockerPods {
     const name = str(spec.name);
     const target = { ...this.ref(pod), fieldPath: this.fieldPath(pod, name) };
     state.waiting.delete(name);
-    if (!(await this.ensureImage(pod, state, spec))) return false;
+    const image = await this.ensureImage(pod, state, spec);
+    if (!image) return false;
     let options: ReturnType<typeof containerCreateOptions>;
     try {
       const env = resolveEnv(
@@ -906,7 +1009,6 @@ export class DockerPods {
       const mounts = await this.volumes.mountsFor(state.uid, spec, env);
       const message = await this.volumes.terminationMessageMount(pod, spec, restartCount);
       mounts.push(...(await this.networkFileMounts(pod, state.uid, this.sandboxIP(sandbox))));
-      const image = await this.docker.getImage(str(spec.image)).inspect();
       options = containerCreateOptions({
         pod,
         container: spec,
@@ -932,14 +1034,18 @@ export class DockerPods {
       this.options.events.event(target, 'Warning', 'Failed', `Error: ${err.message}`);
       return false;
     }
+    const create = () =>
+      this.starts
+        .run(state.order, () => this.docker.createContainer(options))
+        .finally(() => this.podChanged(state.uid));
     let container;
     try {
-      container = await this.docker.createContainer(options);
+      container = await create();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 409) {
         // A leftover of this very attempt (a crash between create and start): replace it.
         await this.removeContainer(String(options.name));
-        container = await this.docker.createContainer(options);
+        container = await create();
       } else {
         const message = dockerMessage(err);
         state.waiting.set(name, { reason: 'CreateContainerError', message });
@@ -951,7 +1057,7 @@ export class DockerPods {
     // Keep only the attempt before this one (kubelet keeps one dead container for --previous).
     for (const old of previous.slice(1)) await this.removeContainer(old.id);
     try {
-      await container.start();
+      await this.starts.run(state.order, () => container.start());
       this.options.events.event(target, 'Normal', 'Started', `Started container ${name}`);
       const podIP = this.sandboxIP(sandbox);
       await this.hooks.postStart(pod, spec, container.id, podIP, target, this.grace(pod));
@@ -997,11 +1103,18 @@ export class DockerPods {
     }
     const sandbox = await this.ensureSandbox(pod, state, found);
     if (!sandbox) return { requeueAfterMs: 1_000 };
-    if (sandbox.id !== found.sandboxes[0]?.id) found = await this.podContainers(state.uid);
+    if (sandbox.id !== found.sandboxes[0]?.id) {
+      // A pod's first sandbox: nothing else changed. A replaced one stopped the pod's containers.
+      found = found.all.length
+        ? await this.podContainers(state.uid)
+        : { sandboxes: [sandbox], byName: new Map(), all: [sandbox] };
+    }
     const now = Date.now();
     let wakeAt = now + RESYNC_MS;
     const spec = specOf(pod);
     let initDone = true;
+    /** A container was created in this sync: Docker's view is looked at again before the status. */
+    let acted = false;
     for (const c of containersOf(spec, 'initContainers')) {
       const name = String(c.name);
       const attempts = found.byName.get(name) ?? [];
@@ -1027,6 +1140,7 @@ export class DockerPods {
           break;
         }
       }
+      acted = true;
       await this.startContainer(
         pod,
         state,
@@ -1053,6 +1167,7 @@ export class DockerPods {
             continue;
           }
         }
+        acted = true;
         const started = await this.startContainer(
           pod,
           state,
@@ -1068,7 +1183,7 @@ export class DockerPods {
         }
       }
     }
-    found = await this.podContainers(state.uid);
+    if (acted) found = await this.podContainers(state.uid);
     const status = await this.computeStatus(pod, state, found, false, this.sandboxIP(sandbox));
     if (isTerminalPhase(status.phase))
       await Promise.all(found.sandboxes.filter(isRunning).map((s) => this.stopContainer(s.id, 0)));
