@@ -386,6 +386,11 @@ describe('ingressModule over HTTP', () => {
     await request(m, 'a.test', '/p', { headers: { 'X-Request-ID': 'abc' } });
     expect(a.seen[1].headers['x-forwarded-port']).toBe('80');
     expect(a.seen[1].headers['x-request-id']).toBe('abc');
+    // Each request gets its own ID, across refills of the random pool (256 IDs each).
+    for (let i = 0; i < 300; i++) await request(m, 'a.test', '/p');
+    const ids = a.seen.slice(2).map((r) => r.headers['x-request-id']);
+    expect(new Set(ids).size).toBe(300);
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(String(id)))).toBe(true);
   });
 
   it('streams request and response bodies both ways', async () => {

@@ -1,7 +1,7 @@
 // netd's Ingress module: the data plane of the Ingress controller (ingress-nginx's role for the
 // `skiff` IngressClass): HTTP and HTTPS servers routing by host and path to Service endpoints, with
 // certificates from TLS Secrets chosen by SNI. The agent PUTs the merged rules to /v1/ingress.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -361,6 +361,20 @@ function rawError(socket: Duplex, code: number): void {
   );
 }
 
+/** Random bytes for X-Request-ID, drawn 256 requests' worth at a time (one call into OpenSSL). */
+const idPool = Buffer.alloc(4096);
+let idOffset = idPool.length;
+
+/** 16 random bytes as hex: ingress-nginx's $req_id. */
+function newRequestId(): string {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  idOffset += 16;
+  return idPool.toString('hex', idOffset - 16, idOffset);
+}
+
 function timeoutError(): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error('connect timed out');
   err.code = 'ETIMEDOUT';
@@ -469,7 +483,7 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
     const port = portMatch ? portMatch[1] : scheme === 'https' ? '443' : '80';
     out.push(
       'X-Request-ID',
-      requestId || randomBytes(16).toString('hex'),
+      requestId || newRequestId(),
       'X-Real-IP',
       ip,
       'X-Forwarded-For',
