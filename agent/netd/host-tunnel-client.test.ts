@@ -7,6 +7,7 @@ import { HOST_TUNNEL_GO, HOST_TUNNEL_PROTOCOL } from './daemon/config.ts';
 import { hostTunnelModule, type HostTunnelModule } from './daemon/modules/host-tunnel.ts';
 import { createControlServer } from './daemon/server.ts';
 import { startHostTunnels } from './host-tunnel-client.ts';
+import { eventually } from '../../test/support/helpers.ts';
 
 const TOKEN = 'host-tunnel-client-token';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -14,13 +15,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls until check holds (3 s at most). */
+const until = (check: () => boolean | Promise<boolean>) =>
+  eventually('condition', check, 3_000, 10);
 
 function listen(server: net.Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HOST_TUNNEL_GO, HOST_TUNNEL_PROTOCOL } from '../config.ts';
 import { createControlServer } from '../server.ts';
 import { HOST_TUNNEL_PATH, hostTunnelModule, type HostTunnelModule } from './host-tunnel.ts';
+import { eventually } from '../../../../test/support/helpers.ts';
 
 const TOKEN = 'host-tunnel-test-token';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -12,13 +13,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls until check holds (3 s at most). */
+const until = (check: () => boolean | Promise<boolean>) =>
+  eventually('condition', check, 3_000, 10);
 
 async function start(): Promise<{ module: HostTunnelModule; port: number }> {
   const module = hostTunnelModule();

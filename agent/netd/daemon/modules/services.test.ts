@@ -9,6 +9,7 @@ import { createControlServer, type ControlServer, type NetdModule } from '../ser
 import { loopbackVipAddresses, type VipAddresses } from '../vip-addresses.ts';
 import { hostTunnelModule } from './host-tunnel.ts';
 import { parseServicesConfig, servicesModule, type ServicesModule } from './services.ts';
+import { eventually } from '../../../../test/support/helpers.ts';
 
 const TOKEN = 'services-test-token';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -31,13 +32,9 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls until check holds (3 s at most). */
+const until = (check: () => boolean | Promise<boolean>) =>
+  eventually('condition', check, 3_000, 20);
 
 /** A TCP backend that says its name on connect, then echoes; closed after the test. */
 async function tcpBackend(name: string): Promise<{ port: number; connections: () => number }> {
