@@ -49,6 +49,7 @@ import { dockerProbeRuntime, type ProbeNetwork } from './docker-probes.ts';
 import type { HookHttpGet } from '../kubelet/lifecycle-hooks.ts';
 import { PodVolumes, VolumeSetUpError, type TokenRequester } from './volumes.ts';
 import { StartQueue } from './start-queue.ts';
+import { EventCache } from './event-cache.ts';
 import {
   containerName,
   LABEL_CLUSTER,
@@ -223,22 +224,12 @@ export class DockerPods {
   private readonly starts: StartQueue;
   /** Pods seen so far (each PodState's order). */
   private arrivals = 0;
-  /**
-   * Inspections of this cluster's containers (kubelet's PLEG cache): an exited one never changes;
-   * a running one is kept while Docker's events are followed, until an event for it arrives.
-   */
-  private readonly inspections = new Map<string, ContainerInspectInfo>();
-  /** Docker events seen per container: an inspection begun before the latest one is not kept. */
-  private readonly eventCounts = new Map<string, number>();
-  /**
-   * Per pod uid, Docker's list of the pod's containers, kept like `inspections`: until an event
-   * for one of them, or Skiff creating or removing one.
-   */
-  private readonly listings = new Map<string, ContainerInfo[]>();
-  /** Changes seen per pod uid: a list begun before the latest one is not kept. */
-  private readonly podChanges = new Map<string, number>();
-  /** Docker's event stream is connected, so a state change of a running container is heard. */
-  private following = false;
+  /** Inspections of this cluster's containers by id; an exited one never changes. */
+  private readonly inspections = new EventCache<ContainerInspectInfo>(
+    (info) => !info.State.Running && info.State.Status === 'exited',
+  );
+  /** Per pod uid, Docker's list of the pod's containers. */
+  private readonly listings = new EventCache<ContainerInfo[]>();
   /** Image ID → repo digest reference, for imageID. */
   private readonly imageIds = new Map<string, string>();
   private gcTimer: NodeJS.Timeout | undefined;
@@ -385,7 +376,8 @@ export class DockerPods {
           return;
         }
         this.eventStream = stream;
-        this.following = true;
+        this.inspections.follow();
+        this.listings.follow();
         let buffer = '';
         stream.on('data', (chunk: Buffer) => {
           buffer += chunk.toString('utf8');
@@ -399,13 +391,10 @@ export class DockerPods {
                 Actor?: { ID?: string; Attributes?: Record<string, string> };
               };
               const id = event.Actor?.ID;
-              if (id) {
-                this.inspections.delete(id);
-                this.eventCounts.set(id, (this.eventCounts.get(id) ?? 0) + 1);
-              }
+              if (id) this.inspections.changed(id);
               const attributes = event.Actor?.Attributes ?? {};
               const uid = attributes[LABEL_POD_UID];
-              if (uid) this.podChanged(uid);
+              if (uid) this.listings.changed(uid);
               const namespace = attributes[LABEL_NAMESPACE];
               const name = attributes[LABEL_POD_NAME];
               if (namespace && name) this.workers.add(`${namespace}/${name}`);
@@ -432,62 +421,34 @@ export class DockerPods {
       });
   }
 
-  /** Events may be missed from here on: forget what only they would have invalidated. */
   private stopFollowing(): void {
-    this.following = false;
-    this.listings.clear();
-    for (const [id, info] of this.inspections)
-      if (info.State.Status !== 'exited') this.inspections.delete(id);
+    this.inspections.stopFollowing();
+    this.listings.stopFollowing();
   }
 
   // ---- Docker state -------------------------------------------------------------------------
 
-  private async inspect(id: string): Promise<ContainerInspectInfo | undefined> {
-    const cached = this.inspections.get(id);
-    if (cached) return cached;
-    const events = this.eventCounts.get(id) ?? 0;
-    const following = this.following;
-    try {
-      const info = await this.docker.getContainer(id).inspect();
-      const exited = !info.State.Running && info.State.Status === 'exited';
-      const unchanged = following && this.following && (this.eventCounts.get(id) ?? 0) === events;
-      if (exited || unchanged) this.inspections.set(id, info);
-      return info;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
-    }
-  }
-
-  /** The pod's containers were created, removed or changed: its listing is stale. */
-  private podChanged(uid: string): void {
-    this.listings.delete(uid);
-    this.podChanges.set(uid, (this.podChanges.get(uid) ?? 0) + 1);
-  }
-
-  private forgetPod(uid: string): void {
-    this.listings.delete(uid);
-    this.podChanges.delete(uid);
-  }
-
-  private async listPod(uid: string): Promise<ContainerInfo[]> {
-    const cached = this.listings.get(uid);
-    if (cached) return cached;
-    const changes = this.podChanges.get(uid) ?? 0;
-    const following = this.following;
-    const list = await this.docker.listContainers({
-      all: true,
-      filters: JSON.stringify({
-        label: [`${LABEL_CLUSTER}=${this.options.clusterId}`, `${LABEL_POD_UID}=${uid}`],
-      }),
+  private inspect(id: string): Promise<ContainerInspectInfo | undefined> {
+    return this.inspections.read(id, async () => {
+      try {
+        return await this.docker.getContainer(id).inspect();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }
     });
-    if (following && this.following && (this.podChanges.get(uid) ?? 0) === changes)
-      this.listings.set(uid, list);
-    return list;
   }
 
   private async podContainers(uid: string): Promise<PodContainers> {
-    const list = await this.listPod(uid);
+    const list =
+      (await this.listings.read(uid, () =>
+        this.docker.listContainers({
+          all: true,
+          filters: JSON.stringify({
+            label: [`${LABEL_CLUSTER}=${this.options.clusterId}`, `${LABEL_POD_UID}=${uid}`],
+          }),
+        }),
+      )) ?? [];
     const all: Found[] = [];
     for (const summary of list) {
       const info = await this.inspect(summary.Id);
@@ -518,13 +479,12 @@ export class DockerPods {
 
   private async removeContainer(id: string): Promise<void> {
     const uid = this.inspections.get(id)?.Config.Labels?.[LABEL_POD_UID];
-    this.inspections.delete(id);
-    this.eventCounts.delete(id);
+    this.inspections.forget(id);
     const pods = uid
       ? [uid]
-      : [...this.listings].filter(([, list]) => list.some((c) => c.Id === id)).map(([p]) => p);
+      : [...this.listings.entries()].filter(([, l]) => l.some((c) => c.Id === id)).map(([p]) => p);
     // Before (a list under way is not kept) and after (nor one that still saw it).
-    for (const pod of pods) this.podChanged(pod);
+    for (const pod of pods) this.listings.changed(pod);
     this.volumes.forgetContainer(id);
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
@@ -532,7 +492,7 @@ export class DockerPods {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 404 && code !== 409) throw err;
     } finally {
-      for (const pod of pods) this.podChanged(pod);
+      for (const pod of pods) this.listings.changed(pod);
     }
   }
 
@@ -545,7 +505,7 @@ export class DockerPods {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw err;
     }
-    this.inspections.delete(id);
+    this.inspections.changed(id);
   }
 
   /**
@@ -796,7 +756,7 @@ export class DockerPods {
       await Promise.all(found.all.map((f) => this.removeContainer(f.id)));
       await this.removeVolumes(previous.uid);
       this.probes.removePod(previous.uid);
-      this.forgetPod(previous.uid);
+      this.listings.forget(previous.uid);
       this.states.delete(key);
     }
     if (!pod || !ours) return;
@@ -865,7 +825,7 @@ export class DockerPods {
       if (!(err instanceof StatusError && (err.code === 404 || err.code === 409))) throw err;
     }
     this.probes.removePod(state.uid);
-    this.forgetPod(state.uid);
+    this.listings.forget(state.uid);
     this.states.delete(key);
   }
 
@@ -947,7 +907,7 @@ export class DockerPods {
         await this.pullSandboxImage(pod);
         container = await this.starts.run(state.order, create);
       } finally {
-        this.podChanged(state.uid);
+        this.listings.changed(state.uid);
       }
       await this.starts.run(state.order, () => container.start());
       if (latest) await this.removeContainer(latest.id);
@@ -1037,7 +997,7 @@ export class DockerPods {
     const create = () =>
       this.starts
         .run(state.order, () => this.docker.createContainer(options))
-        .finally(() => this.podChanged(state.uid));
+        .finally(() => this.listings.changed(state.uid));
     let container;
     try {
       container = await create();
