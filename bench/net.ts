@@ -2,8 +2,9 @@
 // measured in the same run: from one client pod, HTTP throughput and p99 through a ClusterIP
 // Service vs straight to the pod IP; from the host, through the Ingress controller vs the same
 // pod's hostPort (Docker's own publishing); and DNS queries/s answered by netd vs Docker's
-// embedded resolver. Keep-alive connections, 8 at a time, one server pod. It reports; nothing
-// here asserts timing.
+// embedded resolver. Keep-alive connections, 8 at a time, one server pod. Each path is warmed,
+// then measured in rounds alternating with its baseline, and the medians are reported, so a
+// drift of the machine during the run weighs on both sides. It reports; nothing here asserts timing.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,8 @@ const NAMESPACE = 'bench-net';
 const NODE = 'skiff-bench-net';
 /** Its own cluster network, so the run does not collide with test clusters on the same dockerd. */
 const CLUSTER_CIDR = process.env.SKIFF_BENCH_NET_CLUSTER_CIDR ?? '10.198.0.0/16';
-const SECONDS = 5;
+const SECONDS = 3;
+const ROUNDS = 3;
 const CONCURRENCY = 8;
 const kubectlPath = path.resolve('.tools/bin/kubectl');
 const tools = path.resolve('test/fixtures/net-tools');
@@ -119,6 +121,30 @@ function onHost(url: string, host?: string): Load {
   return JSON.parse(result.stdout) as Load;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Both loads once to warm them (JIT, connections), then ROUNDS rounds of each in turn; medians. */
+function alternate(through: () => Load, direct: () => Load): [Load, Load] {
+  through();
+  direct();
+  const runs: [Load[], Load[]] = [[], []];
+  for (let i = 0; i < ROUNDS; i++) {
+    runs[1].push(direct());
+    runs[0].push(through());
+  }
+  const summary = (loads: Load[]): Load => ({
+    requests: loads.reduce((n, l) => n + l.requests, 0),
+    errors: loads.reduce((n, l) => n + l.errors, 0),
+    rps: median(loads.map((l) => l.rps)),
+    p50: median(loads.map((l) => l.p50)),
+    p99: median(loads.map((l) => l.p99)),
+  });
+  return [summary(runs[0]), summary(runs[1])];
+}
+
 function compare(name: string, through: Load, direct: Load, directLabel: string): void {
   if (through.errors || direct.errors)
     console.log(`  (${name}: ${through.errors} and ${direct.errors} requests failed)`);
@@ -150,7 +176,7 @@ async function main(): Promise<void> {
   const env = readDockerTestEnv();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-bench-net-'));
   console.log(
-    `Skiff network benchmarks on ${os.cpus().length} cores, ${SECONDS} s per figure, ${CONCURRENCY} keep-alive connections; load ${os.loadavg()[0].toFixed(2)}\n`,
+    `Skiff network benchmarks on ${os.cpus().length} cores, medians of ${ROUNDS} rounds of ${SECONDS} s, ${CONCURRENCY} keep-alive connections; load ${os.loadavg()[0].toFixed(2)}\n`,
   );
   // With the Docker node and netd, compiled as `npm run serve` runs it.
   const skiff = await startSkiff(
@@ -221,26 +247,18 @@ async function main(): Promise<void> {
       return r.status === 0;
     });
 
-    // Warm both paths (JIT, connection set-up), then measure one after the other.
-    inClient<Load>('load.cjs', `http://${podIP}:8080/`, '1', String(CONCURRENCY));
-    inClient<Load>('load.cjs', `http://${clusterIP}/`, '1', String(CONCURRENCY));
-    const direct = inClient<Load>(
-      'load.cjs',
-      `http://${podIP}:8080/`,
-      String(SECONDS),
-      String(CONCURRENCY),
-    );
-    const viaService = inClient<Load>(
-      'load.cjs',
-      `http://${clusterIP}/`,
-      String(SECONDS),
-      String(CONCURRENCY),
+    const [viaService, direct] = alternate(
+      () =>
+        inClient<Load>('load.cjs', `http://${clusterIP}/`, String(SECONDS), String(CONCURRENCY)),
+      () =>
+        inClient<Load>('load.cjs', `http://${podIP}:8080/`, String(SECONDS), String(CONCURRENCY)),
     );
     compare('pod -> ClusterIP Service', viaService, direct, 'pod IP');
 
-    onHost(`http://127.0.0.1:${hostPort}/`);
-    const hostDirect = onHost(`http://127.0.0.1:${hostPort}/`);
-    const viaIngress = onHost(`http://127.0.0.1:${ingressPort}/`, 'web.localhost');
+    const [viaIngress, hostDirect] = alternate(
+      () => onHost(`http://127.0.0.1:${ingressPort}/`, 'web.localhost'),
+      () => onHost(`http://127.0.0.1:${hostPort}/`),
+    );
     compare('host -> Ingress', viaIngress, hostDirect, 'hostPort');
 
     const netdIP = kubectl([

@@ -74,6 +74,27 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+const rawServers: { server: net.Server; sockets: Set<net.Socket> }[] = [];
+
+/** A backend speaking raw TCP, for answers node:http would not give; stopped after each test. */
+async function rawBackend(
+  service: string,
+  onConnection: (socket: net.Socket) => void,
+): Promise<IngressBackend> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  rawServers.push({ server, sockets });
+  return {
+    service,
+    endpoints: [{ ip: '127.0.0.1', port: (server.address() as AddressInfo).port }],
+  };
+}
+
 const to = (b: Backend, service = b.name): IngressBackend => ({
   service,
   endpoints: [{ ip: '127.0.0.1', port: b.port }],
@@ -100,6 +121,10 @@ afterEach(async () => {
   for (const b of backends.splice(0)) {
     b.server.closeAllConnections();
     await new Promise<void>((resolve) => b.server.close(() => resolve()));
+  }
+  for (const { server, sockets } of rawServers.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
   }
   logs.length = 0;
 });
@@ -456,6 +481,101 @@ describe('ingressModule over HTTP', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('passes every response framing through, keeping backend connections alive', async () => {
+    let connections = 0;
+    const a = await startBackend('a', (req, res) => {
+      switch (req.url) {
+        case '/chunked':
+          res.write('one,');
+          res.end('two');
+          return;
+        case '/empty':
+          res.writeHead(204).end();
+          return;
+        case '/not-modified':
+          res.writeHead(304, { ETag: '"x"' }).end();
+          return;
+        default:
+          res.writeHead(200, { 'Content-Length': '6', 'X-Backend': 'a' }).end('length');
+      }
+    });
+    a.server.on('connection', () => connections++);
+    const m = await startModule(
+      config([{ host: 'a.test', paths: [{ path: '/', pathType: 'Prefix', backend: to(a) }] }]),
+    );
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const chunked = await request(m, 'a.test', '/chunked', { agent });
+      expect(chunked).toMatchObject({ status: 200, body: 'one,two' });
+      expect(chunked.headers['transfer-encoding']).toBe('chunked');
+      const plain = await request(m, 'a.test', '/length', { agent });
+      expect(plain).toMatchObject({ status: 200, body: 'length' });
+      expect(plain.headers).toMatchObject({ 'content-length': '6', 'x-backend': 'a' });
+      const head = await request(m, 'a.test', '/length', { agent, method: 'HEAD' });
+      expect(head).toMatchObject({ status: 200, body: '' });
+      expect(head.headers['content-length']).toBe('6');
+      expect(await request(m, 'a.test', '/empty', { agent })).toMatchObject({ status: 204 });
+      const cached = await request(m, 'a.test', '/not-modified', { agent });
+      expect(cached).toMatchObject({ status: 304, body: '' });
+      expect(cached.headers.etag).toBe('"x"');
+      const posted = await request(m, 'a.test', '/length', { agent, method: 'POST', body: 'xyz' });
+      expect(posted.body).toBe('length');
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('passes a body the backend ends by closing the connection', async () => {
+    // An HTTP/1.0-style answer: no length, no chunks, the end of the body is the close.
+    const raw = await rawBackend('raw', (socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nX-Raw: 1\r\n\r\nuntil the close')),
+    );
+    const m = await startModule(
+      config([{ host: 'a.test', paths: [{ path: '/', pathType: 'Prefix', backend: raw }] }]),
+    );
+    for (let i = 0; i < 2; i++)
+      expect(await request(m, 'a.test', '/')).toMatchObject({
+        status: 200,
+        body: 'until the close',
+      });
+  });
+
+  it('retries on a new connection when a kept-alive one turns out closed, and answers 502 to a broken response', async () => {
+    // Answers once per connection, then drops the connection when it is used again (a backend
+    // whose keep-alive timeout ran out just as the Ingress reused it).
+    let connections = 0;
+    const flaky = await rawBackend('flaky', (socket) => {
+      connections++;
+      let served = 0;
+      socket.on('data', () => {
+        if (served++ === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else socket.destroy();
+      });
+    });
+    const broken = await rawBackend('broken', (socket) =>
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx'),
+      ),
+    );
+    const m = await startModule(
+      config([
+        {
+          host: 'a.test',
+          paths: [
+            { path: '/flaky', pathType: 'Prefix', backend: flaky },
+            { path: '/broken', pathType: 'Prefix', backend: broken },
+          ],
+        },
+      ]),
+    );
+    for (let i = 0; i < 3; i++)
+      expect(await request(m, 'a.test', '/flaky')).toMatchObject({ status: 200, body: 'ok' });
+    expect(connections).toBe(3);
+    expect((await request(m, 'a.test', '/broken')).status).toBe(502);
+    expect(logs.some((l) => l.includes('bad Content-Length'))).toBe(true);
   });
 
   it('passes WebSocket upgrades through', async () => {

@@ -18,6 +18,7 @@ import {
   type IngressTls,
 } from '../config.ts';
 import { readJson, sendJson, type NetdModule } from '../server.ts';
+import { UpstreamPool, type Exchange, type UpstreamConnection } from './ingress-upstream.ts';
 import { dialError } from './probes.ts';
 
 export interface IngressModuleOptions {
@@ -45,6 +46,10 @@ export interface IngressModule extends NetdModule {
 
 /** Endpoints tried for one request before giving up (nginx's proxy_next_upstream_tries is 3). */
 const MAX_TRIES = 3;
+/** How long a kept-alive backend connection may sit idle (nginx's keepalive_timeout is 60 s). */
+const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+/** Idle backend connections kept per endpoint (nginx's keepalive default is 320 per upstream). */
+const UPSTREAM_MAX_IDLE = 64;
 
 // --- validation ----------------------------------------------------------------------------------
 
@@ -375,6 +380,22 @@ function newRequestId(): string {
   return idPool.toString('hex', idOffset - 16, idOffset);
 }
 
+/**
+ * The request line and header section for the backend, in HTTP/1.1 whatever the client spoke;
+ * a request without Host (HTTP/1.0) gets the endpoint's address, as http.request would send.
+ */
+function requestHead(req: http.IncomingMessage, headers: string[]): (ep: Endpoint) => string {
+  let fields = '';
+  for (let i = 0; i < headers.length; i += 2) fields += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  const line = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+  if (req.headers.host !== undefined) {
+    const text = `${line}${fields}\r\n`;
+    return () => text;
+  }
+  return (ep) =>
+    `${line}Host: ${ep.ip.includes(':') ? `[${ep.ip}]` : ep.ip}:${ep.port}\r\n${fields}\r\n`;
+}
+
 function timeoutError(): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error('connect timed out');
   err.code = 'ETIMEDOUT';
@@ -395,7 +416,11 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
   /** Round-robin position per backend Service port. */
   let cursors = new Map<string, number>();
   const upgraded = new Set<Duplex>();
-  const agent = new http.Agent({ keepAlive: true, timeout: 60_000, scheduling: 'lifo' });
+  const upstreams = new UpstreamPool({
+    connectTimeoutMs,
+    idleTimeoutMs: UPSTREAM_IDLE_TIMEOUT_MS,
+    maxIdlePerEndpoint: UPSTREAM_MAX_IDLE,
+  });
 
   const context = (cert: string, key: string): tls.SecureContext => {
     const id = `${cert}\0${key}`;
@@ -515,77 +540,71 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
       const backend = backendFor(req);
       if (!backend) return sendError(res, 404);
       if (backend.endpoints.length === 0) return sendError(res, 503);
-      const headers = forwardHeaders(req, scheme, false);
-      const hasBody =
-        req.headers['transfer-encoding'] !== undefined ||
-        Number(req.headers['content-length'] ?? 0) > 0;
+      const method = req.method ?? 'GET';
+      const chunked = req.headers['transfer-encoding'] !== undefined;
+      const hasBody = chunked || Number(req.headers['content-length'] ?? 0) > 0;
+      const head = requestHead(req, forwardHeaders(req, scheme, false));
       const candidates = pick(backend);
       let done = false;
-      let current: http.ClientRequest | undefined;
+      let current: UpstreamConnection | undefined;
       res.on('close', () => {
         done = true;
         if (!res.writableFinished) current?.destroy();
       });
       req.on('error', () => current?.destroy());
+      const resume = () => current?.resume();
 
-      const attempt = (index: number): void => {
+      const attempt = (index: number, fresh: boolean): void => {
         const ep = candidates[index];
-        const out = http.request({
-          host: ep.ip,
-          port: ep.port,
-          method: req.method,
-          path: req.url,
-          headers,
-          agent,
-        });
-        current = out;
-        let connected = false;
-        let timer: NodeJS.Timeout | undefined;
-        out.on('socket', (socket: net.Socket) => {
-          const ready = () => {
-            if (timer) clearTimeout(timer);
-            connected = true;
-            // The body is read only once a backend took the connection, so a refused
-            // connect can move on to the next endpoint with nothing lost.
-            if (hasBody) req.pipe(out);
-          };
-          if (socket.connecting) {
-            timer = setTimeout(() => out.destroy(timeoutError()), connectTimeoutMs);
-            socket.once('connect', ready);
-          } else ready();
-        });
-        if (!hasBody) out.end();
-        out.on('error', (err: NodeJS.ErrnoException) => {
-          if (timer) clearTimeout(timer);
-          if (done) return;
-          failure(backend, ep, err);
-          const stale = out.reusedSocket && err.code === 'ECONNRESET' && !hasBody;
-          if ((!connected || stale) && !res.headersSent && index + 1 < candidates.length) {
-            attempt(index + 1);
-            return;
-          }
-          if (res.headersSent) res.destroy();
-          else sendError(res, err.code === 'ETIMEDOUT' && !connected ? 504 : 502);
-        });
-        out.on('response', (upstream: http.IncomingMessage) => {
-          const raw = upstream.rawHeaders;
-          const drop = connectionTokens(raw);
-          const pass: string[] = [];
-          let hasDate = false;
-          for (let i = 0; i < raw.length; i += 2) {
-            const name = raw[i].toLowerCase();
-            if (HOP_BY_HOP.has(name) || drop.has(name)) continue;
-            if (name === 'date') hasDate = true;
-            pass.push(raw[i], raw[i + 1]);
-          }
-          res.sendDate = !hasDate;
-          res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, pass);
-          upstream.pipe(res);
-          upstream.on('error', () => res.destroy());
-          upstream.on('aborted', () => res.destroy());
-        });
+        const conn = upstreams.acquire(ep, fresh);
+        current = conn;
+        const exchange: Exchange = {
+          head: ({ status, reason, rawHeaders }) => {
+            const drop = connectionTokens(rawHeaders);
+            const pass: string[] = [];
+            let hasDate = false;
+            for (let i = 0; i < rawHeaders.length; i += 2) {
+              const name = rawHeaders[i].toLowerCase();
+              if (HOP_BY_HOP.has(name) || drop.has(name)) continue;
+              if (name === 'date') hasDate = true;
+              pass.push(rawHeaders[i], rawHeaders[i + 1]);
+            }
+            res.sendDate = !hasDate;
+            res.writeHead(status, reason, pass);
+          },
+          body: (chunk) => {
+            if (!res.write(chunk)) {
+              conn.pause();
+              res.once('drain', resume);
+            }
+          },
+          end: () => {
+            current = undefined;
+            res.end();
+          },
+          error: (err, connected) => {
+            current = undefined;
+            if (done) return;
+            failure(backend, ep, err);
+            // A kept-alive connection the backend closed just as it was reused: once more on a new one.
+            if (conn.reused && connected && !conn.responseStarted && !hasBody && !fresh)
+              return attempt(index, true);
+            if (!connected && !res.headersSent && index + 1 < candidates.length)
+              return attempt(index + 1, fresh);
+            if (res.headersSent) res.destroy();
+            else sendError(res, err.code === 'ETIMEDOUT' && !connected ? 504 : 502);
+          },
+        };
+        // The body is read only once a backend took the connection, so a refused connect can
+        // move on to the next endpoint with nothing lost.
+        conn.send(
+          method,
+          head(ep),
+          exchange,
+          hasBody ? () => conn.sendBody(req, chunked) : undefined,
+        );
       };
-      attempt(0);
+      attempt(0, false);
     };
   }
 
@@ -596,10 +615,7 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
       const backend = backendFor(req);
       if (!backend) return rawError(socket, 404);
       if (backend.endpoints.length === 0) return rawError(socket, 503);
-      const headers = forwardHeaders(req, scheme, true);
-      let text = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
-      for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
-      text += '\r\n';
+      const requestText = requestHead(req, forwardHeaders(req, scheme, true));
       const candidates = pick(backend);
       upgraded.add(socket);
       socket.once('close', () => upgraded.delete(socket));
@@ -622,7 +638,7 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
           upstream.off('error', onError);
           socket.off('close', closeEarly);
           upstream.setNoDelay(true);
-          upstream.write(text);
+          upstream.write(requestText(ep), 'latin1');
           if (head.length) upstream.write(head);
           upstream.pipe(socket);
           socket.pipe(upstream);
@@ -728,7 +744,7 @@ export function ingressModule(options: IngressModuleOptions = {}): IngressModule
       for (const socket of upgraded) socket.destroy();
       upgraded.clear();
       await Promise.all([close(httpServer), close(httpsServer)]);
-      agent.destroy();
+      upstreams.destroy();
     },
   };
 }
