@@ -397,7 +397,7 @@ describe('Services, DNS and Ingress through netd while Skiff cannot reach the cl
     );
   });
 
-  it('answers NodePort and LoadBalancer Services on 127.0.0.1 from the host', async () => {
+  it('answers NodePort (TCP and UDP) and LoadBalancer Services on 127.0.0.1 from the host', async () => {
     // A port for the LoadBalancer no other checkout on this machine picks.
     const lbPort = 20_000 + Math.floor(Math.random() * 10_000);
     ok(
@@ -418,6 +418,14 @@ spec:
   type: LoadBalancer
   selector: {app: other}
   ports: [{port: ${lbPort}, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-np-udp}
+spec:
+  type: NodePort
+  selector: {app: other}
+  ports: [{port: 53, targetPort: 5300, protocol: UDP}]
 `,
       ),
     );
@@ -437,6 +445,23 @@ spec:
       async () =>
         (await curl([`http://127.0.0.1:${lbPort}/`])).stdout === other &&
         ok(await kubectl(['get', 'svc', 'echo-lb'])).includes('127.0.0.1'),
+      10_000,
+      200,
+    );
+    // UDP too, as Docker Desktop publishes it: a datagram from the host, the pod's name back.
+    const udpPort = ok(
+      await kubectl(['get', 'svc', 'echo-np-udp', '-o', 'jsonpath={.spec.ports[0].nodePort}']),
+    );
+    await eventually(
+      'the UDP NodePort answers',
+      async () => {
+        const reply = await run(process.execPath, [
+          'test/fixtures/net-tools/udp.cjs',
+          '127.0.0.1',
+          udpPort,
+        ]).catch(() => ({ stdout: '' }));
+        return reply.stdout === other;
+      },
       10_000,
       200,
     );

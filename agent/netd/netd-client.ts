@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { HttpGetRequest } from '../kubelet/lifecycle-hooks.ts';
 import type { Duplex } from 'node:stream';
-import { DIAL_PROTOCOL } from './daemon/modules/dial.ts';
+import { DatagramChannel, DIAL_PROTOCOL, DIAL_UDP_PROTOCOL } from './daemon/modules/dial.ts';
 
 export interface NetdEndpoint {
   /** Where the control port is published (127.0.0.1). */
@@ -30,18 +30,27 @@ export class NetdClient {
   constructor(private readonly endpoint: NetdEndpointSource) {}
 
   /** A raw TCP byte stream to ip:port inside the cluster network (rejects with Go's dial error text). */
-  async dial(ip: string, port: number): Promise<Duplex> {
+  dial(ip: string, port: number): Promise<Duplex> {
+    return this.upgrade('/v1/dial', DIAL_PROTOCOL, ip, port);
+  }
+
+  /** Datagrams to and from ip:port (UDP) inside the cluster network. */
+  async dialUdp(ip: string, port: number): Promise<DatagramChannel> {
+    return new DatagramChannel(await this.upgrade('/v1/dial-udp', DIAL_UDP_PROTOCOL, ip, port));
+  }
+
+  private async upgrade(path: string, protocol: string, ip: string, port: number): Promise<Duplex> {
     const ep = await this.endpoint();
     return new Promise((resolve, reject) => {
       const req = http.request({
         host: ep.host,
         port: ep.port,
-        path: `/v1/dial?ip=${encodeURIComponent(ip)}&port=${port}`,
+        path: `${path}?ip=${encodeURIComponent(ip)}&port=${port}`,
         agent: false,
         headers: {
           Authorization: `Bearer ${ep.token}`,
           Connection: 'Upgrade',
-          Upgrade: DIAL_PROTOCOL,
+          Upgrade: protocol,
         },
       });
       req.on('upgrade', (_res, socket, head) => {

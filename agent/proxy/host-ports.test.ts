@@ -1,5 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { EventEmitter, once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../main/api/types.ts';
 import { HostPorts, bindError } from './host-ports.ts';
+import type { DatagramTunnel } from './udp-host-port.ts';
 
 const HOST = '127.0.0.1';
 const execFileAsync = promisify(execFile);
@@ -386,6 +389,63 @@ describe('HostPorts', () => {
     });
   });
 
+  it('forwards UDP ports through a datagram tunnel per client, beside a TCP port of the same number', async () => {
+    const port = await freePort();
+    const sctpPort = await freePort();
+    const tunnels: string[] = [];
+    const udpPorts = new HostPorts({
+      dial: backends.dial,
+      dialUdp: (ip, target) => {
+        tunnels.push(`${ip}:${target}`);
+        const tunnel = new EventEmitter() as EventEmitter & DatagramTunnel;
+        tunnel.send = (payload) =>
+          setImmediate(() =>
+            tunnel.emit('message', Buffer.from(`${ip}:${target}:${payload.toString()}`)),
+          );
+        tunnel.close = () => undefined;
+        return Promise.resolve(tunnel);
+      },
+    });
+    try {
+      const result = await udpPorts.apply([
+        service('dns', 'NodePort', '10.96.0.10', [
+          { name: 'dns', port: 53, nodePort: port, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 80, nodePort: port, protocol: 'TCP' },
+          { name: 'sctp', port: 9, nodePort: sctpPort, protocol: 'SCTP' },
+        ]),
+      ]);
+      expect(result.get('ns/dns')).toEqual({
+        ports: [
+          { port, protocol: 'TCP', kind: 'NodePort' },
+          { port, protocol: 'UDP', kind: 'NodePort' },
+        ],
+        errors: [
+          `127.0.0.1:${sctpPort}/SCTP is not exposed: only TCP and UDP ports are forwarded to the host`,
+        ],
+      });
+      const ask = async (socket: dgram.Socket, text: string) => {
+        const reply = once(socket, 'message') as Promise<[Buffer]>;
+        socket.send(text, port, HOST);
+        return (await reply)[0].toString();
+      };
+      const [one, two] = [dgram.createSocket('udp4'), dgram.createSocket('udp4')];
+      try {
+        expect(await ask(one, 'a')).toBe('10.96.0.10:53:a');
+        expect(await ask(one, 'b')).toBe('10.96.0.10:53:b');
+        expect(await ask(two, 'c')).toBe('10.96.0.10:53:c');
+        expect(tunnels).toEqual(['10.96.0.10:53', '10.96.0.10:53']); // one per client address
+      } finally {
+        one.close();
+        two.close();
+      }
+      const tcp = new Client(port);
+      clients.push(tcp);
+      expect(await tcp.send('x')).toBe('10.96.0.10:80:x');
+    } finally {
+      await udpPorts.close();
+    }
+  });
+
   it('resets the client when the tunnel cannot be dialled', async () => {
     const nodePort = await freePort();
     await hostPorts.apply([service('web', 'NodePort', '10.96.0.10', [{ port: 80, nodePort }])]);
@@ -465,11 +525,11 @@ describe('bindError', () => {
   const error = (code: string, message = code) => Object.assign(new Error(message), { code });
 
   it('names the address and the reason', () => {
-    expect(bindError('127.0.0.1', 80, error('EADDRINUSE'))).toBe('127.0.0.1:80 is already in use');
-    expect(bindError('127.0.0.1', 80, error('EACCES'))).toBe(
+    expect(bindError('127.0.0.1:80', error('EADDRINUSE'))).toBe('127.0.0.1:80 is already in use');
+    expect(bindError('127.0.0.1:80', error('EACCES'))).toBe(
       '127.0.0.1:80 is not permitted (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
     );
-    expect(bindError('127.0.0.1', 80, error('EOTHER', 'listen EOTHER: odd'))).toBe(
+    expect(bindError('127.0.0.1:80', error('EOTHER', 'listen EOTHER: odd'))).toBe(
       '127.0.0.1:80: listen EOTHER: odd',
     );
   });

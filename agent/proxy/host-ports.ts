@@ -1,10 +1,12 @@
-// NodePort and LoadBalancer Services on the host's loopback, as Docker Desktop exposes them: a TCP
-// listener per nodePort (and per Service port for LoadBalancer) whose connections are tunnelled
-// to the Service's ClusterIP through netd (kube-proxy's nodePort rules + the cloud load balancer).
+// NodePort and LoadBalancer Services on the host's loopback, as Docker Desktop exposes them: a
+// listener per nodePort (and per Service port for LoadBalancer) whose TCP connections and UDP
+// datagrams are tunnelled to the Service's ClusterIP through netd (kube-proxy's nodePort rules +
+// the cloud load balancer).
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../../main/api/types.ts';
 import { serviceKey } from './endpoints.ts';
+import { UdpHostPort, type DialUdp } from './udp-host-port.ts';
 
 export type HostPortKind = 'NodePort' | 'LoadBalancer';
 
@@ -23,6 +25,8 @@ export interface HostPortsResult {
 export interface HostPortsOptions {
   /** A byte stream to ip:port inside the cluster network (netd's dial tunnel). */
   dial(ip: string, port: number): Promise<Duplex>;
+  /** Datagrams to ip:port inside the cluster network; without it UDP ports are not exposed. */
+  dialUdp?: DialUdp;
   /** Where the ports are opened (default 127.0.0.1). */
   host?: string;
   log?(line: string): void;
@@ -34,16 +38,21 @@ interface Target {
 }
 
 interface Listener {
-  port: number;
+  /** `TCP/30080`: TCP and UDP ports of the same number are different ports. */
+  key: string;
+  label: string;
   owner: string;
   target: Target;
-  server: net.Server;
+  server?: net.Server;
+  udp?: UdpHostPort;
   /** Accepted connections with their tunnel, to end them when the listener goes. */
   connections: Set<{ client: net.Socket; upstream?: Duplex }>;
 }
 
 /** A Service's wish for one host port. */
 interface Claim {
+  port: number;
+  protocol: 'TCP' | 'UDP';
   owner: string;
   target: Target;
   bindings: HostPortBinding[];
@@ -55,8 +64,7 @@ const obj = (value: unknown): Obj =>
 const arr = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** Why a host port could not be opened, as the Service's event and the logs say it. */
-export function bindError(host: string, port: number, err: NodeJS.ErrnoException): string {
-  const where = `${host}:${port}`;
+export function bindError(where: string, err: NodeJS.ErrnoException): string {
   if (err.code === 'EADDRINUSE') return `${where} is already in use`;
   if (err.code === 'EACCES')
     return `${where} is not permitted (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
@@ -77,11 +85,12 @@ function byAge(a: KubeObject, b: KubeObject): number {
 
 export class HostPorts {
   private readonly host: string;
-  private readonly listeners = new Map<number, Listener>();
+  /** By `protocol/port`. */
+  private readonly listeners = new Map<string, Listener>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** The last bind failure per host port, so a port that stays taken is logged once. */
-  private failures = new Map<number, string>();
+  private failures = new Map<string, string>();
 
   constructor(private readonly options: HostPortsOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -114,7 +123,7 @@ export class HostPorts {
   private async sync(services: readonly KubeObject[]): Promise<Map<string, HostPortsResult>> {
     const results = new Map<string, HostPortsResult>();
     if (this.closed) return results;
-    const claims = new Map<number, Claim[]>();
+    const claims = new Map<string, Claim[]>();
     const result = (key: string) => {
       let entry = results.get(key);
       if (!entry) results.set(key, (entry = { ports: [], errors: [] }));
@@ -139,109 +148,136 @@ export class HostPorts {
         if (typeof port.nodePort === 'number' && port.nodePort > 0)
           wanted.push([port.nodePort, 'NodePort']);
         if (spec.type === 'LoadBalancer') wanted.push([port.port, 'LoadBalancer']);
-        if (protocol !== 'TCP') {
-          // The tunnel through netd is a TCP stream; forwarding datagrams needs another transport.
+        if (protocol !== 'TCP' && !(protocol === 'UDP' && this.options.dialUdp)) {
           for (const [hostPort] of wanted)
             entry.errors.push(
-              `${this.host}:${hostPort}/${protocol} is not exposed: only TCP ports are forwarded to the host`,
+              `${this.host}:${hostPort}/${protocol} is not exposed: only ${this.options.dialUdp ? 'TCP and UDP' : 'TCP'} ports are forwarded to the host`,
             );
           continue;
         }
         const target = { ip, port: port.port };
         for (const [hostPort, kind] of wanted) {
-          const list = claims.get(hostPort) ?? [];
-          claims.set(hostPort, list);
+          const list = claims.get(`${protocol}/${hostPort}`) ?? [];
+          claims.set(`${protocol}/${hostPort}`, list);
           const mine = list.find((c) => c.owner === key);
           if (mine && mine.target.port === target.port) {
             // nodePort equal to the LoadBalancer port of the same Service port: one listener.
             mine.bindings.push({ port: hostPort, protocol, kind });
             continue;
           }
-          list.push({ owner: key, target, bindings: [{ port: hostPort, protocol, kind }] });
+          list.push({
+            port: hostPort,
+            protocol: protocol === 'UDP' ? 'UDP' : 'TCP',
+            owner: key,
+            target,
+            bindings: [{ port: hostPort, protocol, kind }],
+          });
         }
       }
     }
 
     // One owner per port: the Service already listening keeps it, else the oldest asking.
-    const winners = new Map<number, Claim>();
-    for (const [hostPort, list] of claims) {
-      const current = this.listeners.get(hostPort)?.owner;
+    const winners = new Map<string, Claim>();
+    for (const [portKey, list] of claims) {
+      const current = this.listeners.get(portKey)?.owner;
       const winner = list.find((c) => c.owner === current) ?? list[0];
-      winners.set(hostPort, winner);
+      winners.set(portKey, winner);
       for (const claim of list) {
         if (claim === winner) continue;
         const by =
           claim.owner === winner.owner ? 'another port of this Service' : `Service ${winner.owner}`;
-        result(claim.owner).errors.push(`${this.host}:${hostPort} is already in use by ${by}`);
+        result(claim.owner).errors.push(`${this.label(claim)} is already in use by ${by}`);
       }
     }
 
-    const failures = new Map<number, string>();
+    const failures = new Map<string, string>();
     // Close what nobody wants any more, or what changes hands, before binding anew.
     const removing: Promise<void>[] = [];
-    for (const [hostPort, listener] of this.listeners) {
-      if (winners.get(hostPort)?.owner !== listener.owner) removing.push(this.remove(listener));
+    for (const [portKey, listener] of this.listeners) {
+      if (winners.get(portKey)?.owner !== listener.owner) removing.push(this.remove(listener));
     }
     await Promise.all(removing);
 
     await Promise.all(
-      [...winners].map(async ([hostPort, claim]) => {
+      [...winners].map(async ([portKey, claim]) => {
         const entry = result(claim.owner);
-        const existing = this.listeners.get(hostPort);
+        const existing = this.listeners.get(portKey);
         if (existing) {
           existing.target = claim.target;
+          if (existing.udp) existing.udp.target = claim.target;
           entry.ports.push(...claim.bindings);
           return;
         }
         try {
-          await this.add(hostPort, claim);
+          await this.add(portKey, claim);
           entry.ports.push(...claim.bindings);
         } catch (err) {
-          const message = bindError(this.host, hostPort, err as NodeJS.ErrnoException);
+          const message = bindError(this.label(claim), err as NodeJS.ErrnoException);
           entry.errors.push(message);
           // Retried on every apply: log a failure once, not on each Service change.
-          if (this.failures.get(hostPort) !== message) this.log(`${claim.owner}: ${message}`);
-          failures.set(hostPort, message);
+          if (this.failures.get(portKey) !== message) this.log(`${claim.owner}: ${message}`);
+          failures.set(portKey, message);
         }
       }),
     );
     this.failures = failures;
-    for (const entry of results.values()) entry.ports.sort((a, b) => a.port - b.port);
+    for (const entry of results.values())
+      entry.ports.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
     return results;
   }
 
-  private async add(hostPort: number, claim: Claim): Promise<void> {
-    // Half-open connections stay usable: a client that shuts down its side still gets the reply.
-    const server = net.createServer({ allowHalfOpen: true });
+  /** `127.0.0.1:30080` for TCP, `127.0.0.1:30053/UDP` for UDP, as errors and logs name a port. */
+  private label(claim: Claim): string {
+    return `${this.host}:${claim.port}${claim.protocol === 'TCP' ? '' : `/${claim.protocol}`}`;
+  }
+
+  private async add(portKey: string, claim: Claim): Promise<void> {
+    const label = this.label(claim);
     const listener: Listener = {
-      port: hostPort,
+      key: portKey,
+      label,
       owner: claim.owner,
       target: claim.target,
-      server,
       connections: new Set(),
     };
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: this.host, port: hostPort }, () => {
-        server.off('error', reject);
-        resolve();
+    const log = (line: string) => this.log(`${label}: ${line}`);
+    if (claim.protocol === 'UDP' && this.options.dialUdp) {
+      listener.udp = await UdpHostPort.bind(
+        this.host,
+        claim.port,
+        claim.target,
+        this.options.dialUdp,
+        log,
+      );
+    } else {
+      // Half-open connections stay usable: a client that shuts down its side still gets the reply.
+      const server = net.createServer({ allowHalfOpen: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: this.host, port: claim.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    server.on('error', (err) => this.log(`${this.host}:${hostPort}: ${err.message}`));
-    server.on('connection', (client) => this.accept(listener, client));
-    this.listeners.set(hostPort, listener);
-    this.log(`${this.host}:${hostPort} → ${claim.owner} (${claim.target.ip}:${claim.target.port})`);
+      server.on('error', (err) => log(err.message));
+      server.on('connection', (client) => this.accept(listener, client));
+      listener.server = server;
+    }
+    this.listeners.set(portKey, listener);
+    this.log(`${label} → ${claim.owner} (${claim.target.ip}:${claim.target.port})`);
   }
 
   private remove(listener: Listener): Promise<void> {
-    if (this.listeners.get(listener.port) === listener) this.listeners.delete(listener.port);
+    if (this.listeners.get(listener.key) === listener) this.listeners.delete(listener.key);
     for (const { client, upstream } of listener.connections) {
       client.destroy();
       upstream?.destroy();
     }
     listener.connections.clear();
-    this.log(`${this.host}:${listener.port} closed (${listener.owner})`);
-    return new Promise((resolve) => listener.server.close(() => resolve()));
+    this.log(`${listener.label} closed (${listener.owner})`);
+    if (listener.udp) return listener.udp.close();
+    const server = listener.server;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
   private accept(listener: Listener, client: net.Socket): void {
@@ -275,7 +311,7 @@ export class HostPorts {
       },
       (err: unknown) => {
         this.log(
-          `${this.host}:${listener.port} → ${ip}:${port} (${listener.owner}): ${(err as Error).message}`,
+          `${listener.label} → ${ip}:${port} (${listener.owner}): ${(err as Error).message}`,
         );
         // A reset, not a clean end: the client must not take it for an empty answer.
         client.resetAndDestroy();

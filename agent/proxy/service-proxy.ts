@@ -74,6 +74,7 @@ export class ServiceProxy {
     });
     this.hostPorts = new HostPorts({
       dial: (ip, port) => options.netd.client.dial(ip, port),
+      dialUdp: (ip, port) => options.netd.client.dialUdp(ip, port),
       log: options.log,
     });
   }

@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -140,5 +141,31 @@ describe('netd control server', () => {
     });
     socket.destroy();
     expect(reply).toBe('ping through netd');
+  });
+
+  it('carries datagrams both ways through a UDP tunnel, keeping their boundaries', async () => {
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (msg, from) =>
+      udp.send(Buffer.concat([Buffer.from('echo:'), msg]), from.port, from.address),
+    );
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    const channel = await client.dialUdp('127.0.0.1', udp.address().port);
+    try {
+      const replies: string[] = [];
+      const all = new Promise<void>((resolve) =>
+        channel.on('message', (m: Buffer) => {
+          replies.push(m.toString());
+          if (replies.length === 3) resolve();
+        }),
+      );
+      // Sent back to back: the stream may join them, the framing must not.
+      for (const text of ['one', '', 'three']) channel.send(Buffer.from(text));
+      await all;
+      expect(replies.sort()).toEqual(['echo:', 'echo:one', 'echo:three']);
+    } finally {
+      channel.close();
+      udp.close();
+    }
+    await expect(client.dialUdp('not-an-ip', 53)).rejects.toThrow(/400/);
   });
 });
