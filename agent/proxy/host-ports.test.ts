@@ -228,6 +228,22 @@ describe('HostPorts', () => {
     expect(await connect(lbPort).send('x')).toBe(`10.96.0.10:${lbPort}:x`);
   });
 
+  it('leaves the load balancer of a Service with a loadBalancerClass to that class, NodePort included', async () => {
+    const [nodePort, lbPort] = [await freePort(), await freePort()];
+    const classed = service('metallb', 'LoadBalancer', '10.96.0.10', [{ port: lbPort, nodePort }]);
+    (classed.spec as Record<string, unknown>).loadBalancerClass = 'example.com/other';
+    const result = await hostPorts.apply([classed]);
+    expect(result.get('ns/metallb')).toEqual({
+      ports: [{ port: nodePort, protocol: 'TCP', kind: 'NodePort' }],
+      errors: [],
+    });
+    await backends.add(`10.96.0.10:${lbPort}`);
+    expect(await connect(nodePort).send('n')).toBe(`10.96.0.10:${lbPort}:n`);
+    const refused = connect(lbPort);
+    await refused.waitClosed();
+    expect(refused.received).toBe('');
+  });
+
   it('keeps open connections across applies, retargets new ones, closes removed ports', async () => {
     const [webPort, otherPort] = [await freePort(), await freePort()];
     const web = (port: number) =>

@@ -72,6 +72,15 @@ export function bindError(where: string, err: NodeJS.ErrnoException): string {
   return `${where}: ${err.message}`;
 }
 
+/**
+ * Whether a Service names a loadBalancerClass: that implementation, not the default one Skiff
+ * plays, owns its load balancer and status (as for the cloud provider's service controller).
+ */
+export function otherLoadBalancerClass(service: KubeObject): boolean {
+  const cls = obj(service.spec).loadBalancerClass;
+  return typeof cls === 'string' && cls !== '';
+}
+
 /** Oldest Service first, so the one that had a port first keeps it when another asks for it. */
 function byAge(a: KubeObject, b: KubeObject): number {
   const [x, y] = [a.metadata.creationTimestamp ?? '', b.metadata.creationTimestamp ?? ''];
@@ -147,7 +156,9 @@ export class HostPorts {
         const wanted: [number, HostPortKind][] = [];
         if (typeof port.nodePort === 'number' && port.nodePort > 0)
           wanted.push([port.nodePort, 'NodePort']);
-        if (spec.type === 'LoadBalancer') wanted.push([port.port, 'LoadBalancer']);
+        // A loadBalancerClass names another implementation: its NodePorts are still kube-proxy's.
+        if (spec.type === 'LoadBalancer' && !otherLoadBalancerClass(service))
+          wanted.push([port.port, 'LoadBalancer']);
         if (protocol !== 'TCP' && !(protocol === 'UDP' && this.options.dialUdp)) {
           for (const [hostPort] of wanted)
             entry.errors.push(

@@ -12,7 +12,7 @@ import { CoalescedTask } from '../netd/coalesced-task.ts';
 import { NetdDocument } from '../netd/netd-document.ts';
 import type { Netd } from '../netd/netd.ts';
 import { serviceKey } from './endpoints.ts';
-import { HostPorts } from './host-ports.ts';
+import { HostPorts, otherLoadBalancerClass } from './host-ports.ts';
 import { buildServicesConfig } from './service-config.ts';
 
 export const SERVICES = { group: '', version: 'v1', resource: 'services' };
@@ -125,6 +125,10 @@ export class ServiceProxy {
     bound: { errors: string[] } | undefined,
   ): Promise<void> {
     const key = serviceKey(service.metadata.namespace, service.metadata.name);
+    if (otherLoadBalancerClass(service)) {
+      this.reported.delete(key);
+      return;
+    }
     const isLoadBalancer = obj(service.spec).type === 'LoadBalancer';
     const errors = bound?.errors ?? [];
     const problem = errors.join('; ');
