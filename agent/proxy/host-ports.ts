@@ -215,7 +215,6 @@ export class HostPorts {
         const existing = this.listeners.get(portKey);
         if (existing) {
           existing.target = claim.target;
-          if (existing.udp) existing.udp.target = claim.target;
           entry.ports.push(...claim.bindings);
           return;
         }
@@ -256,7 +255,7 @@ export class HostPorts {
       listener.udp = await UdpHostPort.bind(
         this.host,
         claim.port,
-        claim.target,
+        () => listener.target,
         this.options.dialUdp,
         log,
       );

@@ -36,7 +36,7 @@ export class UdpHostPort {
   private constructor(
     private readonly socket: dgram.Socket,
     /** Read at each new session: a changed Service port retargets new clients only, like TCP. */
-    public target: UdpTarget,
+    private readonly target: () => UdpTarget,
     private readonly dial: DialUdp,
     private readonly log: (line: string) => void,
   ) {
@@ -48,7 +48,7 @@ export class UdpHostPort {
   static async bind(
     host: string,
     port: number,
-    target: UdpTarget,
+    target: () => UdpTarget,
     dial: DialUdp,
     log: (line: string) => void,
   ): Promise<UdpHostPort> {
@@ -85,7 +85,7 @@ export class UdpHostPort {
       ended: false,
     };
     this.sessions.set(client, session);
-    const { ip, port } = this.target;
+    const { ip, port } = this.target();
     this.dial(ip, port).then(
       (tunnel) => {
         if (session.ended) return tunnel.close();

@@ -58,6 +58,14 @@ export class DatagramChannel extends EventEmitter {
   }
 }
 
+/** The tunnel could not be opened: Go's dial error text as the body. */
+function badGateway(socket: Duplex, host: string, port: number, err: NodeJS.ErrnoException): void {
+  const text = dialError(host, port, err);
+  socket.end(
+    `HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}
+
 function badTarget(socket: Duplex): void {
   socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
@@ -81,12 +89,7 @@ export function dialModule(): NetdModule {
           if (!to) return badTarget(socket);
           const { host, port } = to;
           const upstream = net.connect({ host, port });
-          const onError = (err: NodeJS.ErrnoException) => {
-            const text = dialError(host, port, err);
-            socket.end(
-              `HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-            );
-          };
+          const onError = (err: NodeJS.ErrnoException) => badGateway(socket, host, port, err);
           upstream.once('error', onError);
           upstream.once('connect', () => {
             upstream.off('error', onError);
@@ -118,10 +121,7 @@ export function dialModule(): NetdModule {
           // for one datagram) it is dropped, as UDP would.
           const onError = (err: NodeJS.ErrnoException) => {
             udp.close();
-            const text = dialError(to.host, to.port, err);
-            socket.end(
-              `HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-            );
+            badGateway(socket, to.host, to.port, err);
           };
           udp.once('error', onError);
           udp.connect(to.port, to.host, () => {

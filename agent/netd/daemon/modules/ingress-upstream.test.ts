@@ -8,6 +8,7 @@ import {
   UpstreamPool,
   type Exchange,
   type ResponseHead,
+  type UpstreamConnection,
 } from './ingress-upstream.ts';
 
 interface Read {
@@ -162,14 +163,29 @@ describe('UpstreamPool', () => {
     return { port: (server.address() as AddressInfo).port, connections: () => connections };
   }
 
-  function exchange(pool: UpstreamPool, port: number, fresh = false): Promise<Read> {
+  function newPool(idleTimeoutMs = 60_000): UpstreamPool {
+    const pool = new UpstreamPool({
+      connectTimeoutMs: 1_000,
+      idleTimeoutMs,
+      maxIdlePerEndpoint: 4,
+    });
+    pools.push(pool);
+    return pool;
+  }
+
+  /** One GET on a connection from the pool: what was read, and the connection it went on. */
+  function exchange(
+    pool: UpstreamPool,
+    port: number,
+    fresh = false,
+  ): Promise<Read & { conn: UpstreamConnection }> {
     return new Promise((resolve, reject) => {
       const read: Read = { body: '' };
       const conn = pool.acquire({ ip: '127.0.0.1', port }, fresh);
       const ex: Exchange = {
         head: (h) => (read.head = h),
         body: (c) => (read.body += c.toString()),
-        end: (reusable) => resolve({ ...read, ended: true, reusable }),
+        end: (reusable) => resolve({ ...read, ended: true, reusable, conn }),
         error: reject,
       };
       conn.send('GET', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', ex);
@@ -178,12 +194,7 @@ describe('UpstreamPool', () => {
 
   it('reuses an idle connection, newest first, and opens another when asked for a fresh one', async () => {
     const b = await backend('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-    const pool = new UpstreamPool({
-      connectTimeoutMs: 1_000,
-      idleTimeoutMs: 60_000,
-      maxIdlePerEndpoint: 4,
-    });
-    pools.push(pool);
+    const pool = newPool();
     for (let i = 0; i < 3; i++) expect((await exchange(pool, b.port)).body).toBe('ok');
     expect(b.connections()).toBe(1);
     await exchange(pool, b.port, true);
@@ -192,12 +203,7 @@ describe('UpstreamPool', () => {
 
   it('drops a connection the backend closed, or one that may not be kept', async () => {
     const b = await backend('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok');
-    const pool = new UpstreamPool({
-      connectTimeoutMs: 1_000,
-      idleTimeoutMs: 60_000,
-      maxIdlePerEndpoint: 4,
-    });
-    pools.push(pool);
+    const pool = newPool();
     expect(await exchange(pool, b.port)).toMatchObject({ body: 'ok', reusable: false });
     await exchange(pool, b.port);
     expect(b.connections()).toBe(2);
@@ -205,21 +211,8 @@ describe('UpstreamPool', () => {
 
   it('closes connections idle longer than the idle timeout', async () => {
     const b = await backend('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-    const pool = new UpstreamPool({
-      connectTimeoutMs: 1_000,
-      idleTimeoutMs: 100,
-      maxIdlePerEndpoint: 4,
-    });
-    pools.push(pool);
-    const conn = pool.acquire({ ip: '127.0.0.1', port: b.port });
-    await new Promise<void>((resolve, reject) =>
-      conn.send('GET', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', {
-        head: () => undefined,
-        body: () => undefined,
-        end: () => resolve(),
-        error: reject,
-      }),
-    );
+    const pool = newPool(100);
+    const { conn } = await exchange(pool, b.port);
     await eventually('the idle connection closed', () => conn.socket.destroyed, 3_000);
   });
 
@@ -228,12 +221,7 @@ describe('UpstreamPool', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const pool = new UpstreamPool({
-      connectTimeoutMs: 1_000,
-      idleTimeoutMs: 60_000,
-      maxIdlePerEndpoint: 4,
-    });
-    pools.push(pool);
+    const pool = newPool();
     const failure = (ip: string, p: number) =>
       new Promise<{ code?: string; connected: boolean }>((resolve) =>
         pool.acquire({ ip, port: p }).send('GET', 'GET / HTTP/1.1\r\n\r\n', {

@@ -63,8 +63,7 @@ export class ResponseReader {
 
   /** Starts reading the response to the next request; HEAD responses have no body. */
   expect(method: string, handler: ResponseHandler): void {
-    if (this.state !== 'idle' && this.state !== 'done')
-      throw new Error('a response is still being read');
+    if (this.busy) throw new Error('a response is still being read');
     this.state = 'head';
     this.handler = handler;
     this.headRequest = method === 'HEAD';
@@ -102,13 +101,8 @@ export class ResponseReader {
     switch (this.state) {
       case 'head':
         return this.readHead(data);
-      case 'length': {
-        const n = Math.min(this.remaining, data.length);
-        this.remaining -= n;
-        this.handler?.body(data.subarray(0, n));
-        if (this.remaining === 0) this.finish(this.keepAlive);
-        return data.subarray(n);
-      }
+      case 'length':
+        return this.readBody(data, () => this.finish(this.keepAlive));
       case 'close':
         this.handler?.body(data);
         return data.subarray(data.length);
@@ -120,13 +114,8 @@ export class ResponseReader {
           this.remaining = parseInt(size[1], 16);
           this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
         });
-      case 'chunk-data': {
-        const n = Math.min(this.remaining, data.length);
-        this.remaining -= n;
-        this.handler?.body(data.subarray(0, n));
-        if (this.remaining === 0) this.state = 'chunk-crlf';
-        return data.subarray(n);
-      }
+      case 'chunk-data':
+        return this.readBody(data, () => (this.state = 'chunk-crlf'));
       case 'chunk-crlf':
         return this.readLine(data, (line) => {
           if (line !== '') throw new ResponseError('chunk data longer than its size');
@@ -140,6 +129,15 @@ export class ResponseReader {
       default:
         throw new ResponseError(`unexpected state ${this.state}`);
     }
+  }
+
+  /** Hands on up to `remaining` bytes of body; `done` once they are all through. */
+  private readBody(data: Buffer, done: () => void): Buffer {
+    const n = Math.min(this.remaining, data.length);
+    this.remaining -= n;
+    this.handler?.body(data.subarray(0, n));
+    if (this.remaining === 0) done();
+    return data.subarray(n);
   }
 
   /** Collects one CRLF-terminated line (across chunks) and hands it over without its CRLF. */
@@ -236,6 +234,13 @@ export class ResponseReader {
   }
 }
 
+/** A connect that took longer than allowed, as Go's and nginx's logs call it. */
+export function timeoutError(): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error('connect timed out');
+  err.code = 'ETIMEDOUT';
+  return err;
+}
+
 export interface Exchange extends ResponseHandler {
   /** The connection failed or broke; `connected`: the TCP connection had been made. */
   error(err: NodeJS.ErrnoException, connected: boolean): void;
@@ -253,6 +258,8 @@ export class UpstreamConnection {
   /** Stops sending the request body, if it is still being sent. */
   private stopBody: (() => void) | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
+  /** Called once connected (at once if already): the request body may be sent from then on. */
+  private onConnect: (() => void) | undefined;
 
   constructor(
     readonly key: string,
@@ -261,11 +268,7 @@ export class UpstreamConnection {
     private readonly release: (conn: UpstreamConnection, reusable: boolean) => void,
   ) {
     this.socket = net.connect({ host: endpoint.ip, port: endpoint.port, noDelay: true });
-    this.connectTimer = setTimeout(() => {
-      const err: NodeJS.ErrnoException = new Error('connect timed out');
-      err.code = 'ETIMEDOUT';
-      this.fail(err);
-    }, connectTimeoutMs);
+    this.connectTimer = setTimeout(() => this.fail(timeoutError()), connectTimeoutMs);
     this.socket.once('connect', () => {
       clearTimeout(this.connectTimer);
       this.connected = true;
@@ -289,9 +292,6 @@ export class UpstreamConnection {
       }
     });
   }
-
-  /** Called once connected (at once if already): the request body may be sent from then on. */
-  onConnect: (() => void) | undefined;
 
   /** Whether the current response has begun to arrive. */
   get responseStarted(): boolean {

@@ -18,7 +18,12 @@ import {
   type IngressTls,
 } from '../config.ts';
 import { readJson, sendJson, type NetdModule } from '../server.ts';
-import { UpstreamPool, type Exchange, type UpstreamConnection } from './ingress-upstream.ts';
+import {
+  timeoutError,
+  UpstreamPool,
+  type Exchange,
+  type UpstreamConnection,
+} from './ingress-upstream.ts';
 import { dialError } from './probes.ts';
 
 export interface IngressModuleOptions {
@@ -394,12 +399,6 @@ function requestHead(req: http.IncomingMessage, headers: string[]): (ep: Endpoin
   }
   return (ep) =>
     `${line}Host: ${ep.ip.includes(':') ? `[${ep.ip}]` : ep.ip}:${ep.port}\r\n${fields}\r\n`;
-}
-
-function timeoutError(): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error('connect timed out');
-  err.code = 'ETIMEDOUT';
-  return err;
 }
 
 export function ingressModule(options: IngressModuleOptions = {}): IngressModule {
